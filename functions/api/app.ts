@@ -1,0 +1,18 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../../shared/http/app-env.ts';
+import { onError, onNotFound } from '../../shared/http/problem-handler.ts';
+import { requestContext } from '../../shared/http/request-context.ts';
+import { registerDocs } from './routes/docs.ts';
+import { registerInspect } from './routes/inspect.ts';
+import { registerService } from './routes/service.ts';
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+  app.onError(onError);
+  app.notFound(onNotFound);
+  app.use('*', requestContext());
+  registerService(app);
+  registerInspect(app);
+  registerDocs(app);
+  return app;
+}

@@ -1,0 +1,51 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { perceptualHash } from '../../../shared/hash/phash.ts';
+import type { AppEnv } from '../../../shared/http/app-env.ts';
+import { runImageTask } from '../../../shared/tasks/image-task.ts';
+import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../openapi/schemas.ts';
+
+const InspectParams = z.object({}).strict();
+
+const InspectResult = z.object({
+  orientation: z.number().int().min(1).max(8).openapi({ description: 'EXIF orientation of the stored pixels (1 = upright). Width and height are reported upright.' }),
+  stored: z.object({ width: z.number().int(), height: z.number().int() }),
+  progressive: z.boolean(),
+  frames: z.number().int(),
+  bytes: z.number().int(),
+  phash: z.string().regex(/^[0-9a-f]{16}$/).openapi({ description: '64-bit DCT perceptual hash (hex). Re-encoded or resized copies differ in a few bits.' }),
+  model: z.string(),
+  image: ImageSummarySchema,
+});
+
+export const inspectRoute = createRoute({
+  method: 'post',
+  path: '/v1/inspect',
+  summary: 'Inspect an image: format, size, orientation, content hash and perceptual hash',
+  tags: ['images'],
+  request: { query: InspectParams, body: imageRequestBody(InspectParams) },
+  responses: imageTaskResponses(InspectResult, 'What the image is, read from its bytes'),
+});
+
+export function registerInspect(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath(inspectRoute);
+  app.post(inspectRoute.path, (c) =>
+    runImageTask(c, {
+      task: 'inspect',
+      model: 'phash@1',
+      preprocess: 'p1',
+      params: InspectParams,
+      async run(image) {
+        const pixels = await image.pixels();
+        const phash = await c.get('timing').measure('phash', () => perceptualHash(pixels));
+        return {
+          orientation: image.info.orientation,
+          stored: { width: image.info.storedWidth, height: image.info.storedHeight },
+          progressive: image.info.progressive,
+          frames: image.info.frames,
+          bytes: image.bytes.byteLength,
+          phash,
+        };
+      },
+    }),
+  );
+}

@@ -1,0 +1,39 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../../../shared/http/app-env.ts';
+
+const ModelSchema = z
+  .object({
+    id: z.string(),
+    version: z.string(),
+    task: z.string(),
+    installed: z.boolean(),
+    licence: z.string(),
+    runtime: z.enum(['edge', 'backend']),
+  })
+  .openapi('Model');
+
+export const modelsRoute = createRoute({
+  method: 'get',
+  path: '/v1/models',
+  summary: 'Every model the API knows: id, version, task, whether it is installed, licence',
+  tags: ['service'],
+  responses: { 200: { description: 'The models', content: { 'application/json': { schema: z.object({ models: z.array(ModelSchema) }) } } } },
+});
+
+export const healthRoute = createRoute({
+  method: 'get',
+  path: '/healthz',
+  summary: 'Liveness',
+  tags: ['service'],
+  responses: { 200: { description: 'The Worker is serving', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
+});
+
+/** Models that are always present: the hashing "models" of the foundation. */
+const BUILTIN_MODELS: Array<z.infer<typeof ModelSchema>> = [
+  { id: 'phash', version: '1', task: 'inspect', installed: true, licence: 'Apache-2.0', runtime: 'edge' },
+];
+
+export function registerService(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(modelsRoute, (c) => c.json({ models: BUILTIN_MODELS }, 200));
+}

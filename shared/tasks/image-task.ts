@@ -1,0 +1,48 @@
+import type { Context } from 'hono';
+import type { z } from '@hono/zod-openapi';
+import { cacheKey, jsonCodec, type CacheCodec } from '../cache/result-cache.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { ingestImage, summarize, type IngestedImage } from '../ingest/ingest-image.ts';
+import { parseParams } from './params.ts';
+
+/**
+ * The shape every image task route shares: ingest the image, validate the
+ * parameters, answer from the content-hash cache or compute and cache, and
+ * respond with `image`, `model`, `X-Cache` and `Server-Timing`.
+ */
+export interface ImageTask<S extends z.ZodType, R> {
+  task: string;
+  /** `<id>@<version>` */
+  model: string;
+  /** Version of decode + preprocessing; part of the cache key. */
+  preprocess: string;
+  params: S;
+  codec?: CacheCodec<R>;
+  run(image: IngestedImage, params: z.infer<S>): Promise<R>;
+}
+
+export async function runImageTask<S extends z.ZodType, R extends object>(c: Context<AppEnv>, task: ImageTask<S, R>): Promise<Response> {
+  const timing = c.get('timing');
+  const cache = c.get('cache');
+  const image = await ingestImage(c.req.raw, c.get('config'), timing);
+  const params = parseParams(task.params, image.params);
+  const key = await cacheKey({
+    sha256: image.sha256,
+    task: task.task,
+    model: task.model,
+    preprocess: task.preprocess,
+    params: params as Record<string, unknown>,
+  });
+  const codec = task.codec ?? jsonCodec<R>();
+  let result = await timing.measure('cache', () => cache.get(key, codec), 'read');
+  const hit = result !== undefined;
+  if (!result) {
+    result = await task.run(image, params);
+    cache.put(key, result, codec);
+  }
+  return c.json(
+    { ...result, model: task.model, image: summarize(image) },
+    200,
+    { 'x-cache': hit ? 'HIT' : 'MISS' },
+  );
+}
