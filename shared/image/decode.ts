@@ -5,7 +5,8 @@ import { ApiError } from '../errors/api-error.ts';
 import { decodeGifFirstFrame } from './gif.ts';
 import type { ImageInfo } from './probe.ts';
 import { mozjpegDecoderWasm, pngDecoderWasm, webpDecoderWasm } from './wasm-modules.ts';
-import { applyOrientation, rasterFromRgba, type Raster } from './raster.ts';
+import { applyOrientation, placeOnCanvas, rasterFromRgba, type Raster } from './raster.ts';
+import { firstAnimationFrame } from './webp-frame.ts';
 
 /**
  * Decodes probed bytes into an upright RGB raster. Each codec's WASM is a
@@ -41,7 +42,7 @@ const CODECS: Record<ImageInfo['format'], Codec> = {
     }
     await ready('jpeg');
     // preserveOrientation: the raw stored pixels; orientation is applied after downscaling, where it is cheap.
-    const image = await decodeMozJpeg(toArrayBuffer(bytes), { preserveOrientation: true });
+    const image = await decodeMozJpeg(toArrayBuffer(bytes), { preserveOrientation: false });
     return rasterFromRgba(image.width, image.height, image.data);
   },
   async png(bytes) {
@@ -50,12 +51,15 @@ const CODECS: Record<ImageInfo['format'], Codec> = {
     return rasterFromRgba(image.width, image.height, image.data);
   },
   async webp(bytes, info) {
-    if (info.animated) {
-      throw new ApiError(415, 'unsupported_media_type', 'Animated WebP is not supported yet: send its first frame as a still image.');
-    }
     await ready('webp');
-    const image = await decodeWebpWasm(toArrayBuffer(bytes));
-    return rasterFromRgba(image.width, image.height, image.data);
+    if (!info.animated) {
+      const image = await decodeWebpWasm(toArrayBuffer(bytes));
+      return rasterFromRgba(image.width, image.height, image.data);
+    }
+    const frame = firstAnimationFrame(bytes);
+    if (!frame) throw new ApiError(422, 'corrupt_image', 'The animated WebP has no readable frame.');
+    const image = await decodeWebpWasm(toArrayBuffer(frame.still));
+    return placeOnCanvas(rasterFromRgba(image.width, image.height, image.data), info.storedWidth, info.storedHeight, frame.x, frame.y);
   },
   async gif(bytes) {
     return decodeGifFirstFrame(bytes);

@@ -69,3 +69,21 @@ export function applyOrientation(src: Raster, orientation: number): Raster {
   }
   return { width: ow, height: oh, data: out };
 }
+
+/** Puts a frame at (x, y) on a canvas of the flatten background, clipping what falls outside. */
+export function placeOnCanvas(frame: Raster, width: number, height: number, x: number, y: number): Raster {
+  if (frame.width === width && frame.height === height && x === 0 && y === 0) return frame;
+  const out = new Uint8Array(width * height * 3);
+  const [br, bg, bb] = FLATTEN_BACKGROUND;
+  for (let i = 0; i < out.length; i += 3) {
+    out[i] = br;
+    out[i + 1] = bg;
+    out[i + 2] = bb;
+  }
+  const rowBytes = Math.max(0, Math.min(frame.width, width - x)) * 3;
+  for (let row = 0; row < frame.height && y + row < height; row++) {
+    const src = row * frame.width * 3;
+    out.set(frame.data.subarray(src, src + rowBytes), ((y + row) * width + x) * 3);
+  }
+  return { width, height, data: out };
+}

@@ -1,7 +1,5 @@
-import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-
-const call = (path: string, init?: RequestInit) => exports.default.fetch(new Request(`https://api.test${path}`, init));
+import { call } from '../support/client.ts';
 
 describe('service surface', () => {
   it('answers /healthz', async () => {
