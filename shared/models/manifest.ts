@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * A model is data: everything task code needs to feed it and read it is in
+ * its manifest.json beside the weights. Validated when the registry is
+ * built and again when a model loads; unknown fields are errors, so a typo
+ * in a manifest cannot silently fall back to a default.
+ */
+const FileEntry = z.strictObject({
+  path: z.string().regex(/^[\w.-]+(\/[\w.-]+)*$/),
+  bytes: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+export const InputSpec = z.strictObject({
+  name: z.string(),
+  layout: z.enum(['NCHW', 'NHWC']),
+  dtype: z.enum(['float32', 'uint8']),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** crop: scale the shortest edge to fit, then centre-crop; squash: stretch; letterbox: fit inside and pad. */
+  resize: z.enum(['crop', 'squash', 'letterbox']),
+  channels: z.enum(['RGB', 'BGR']),
+  /** value = (pixel * scale - mean[c]) / std[c], pixel in 0..255, in `channels` order. */
+  normalize: z.strictObject({
+    scale: z.number(),
+    mean: z.tuple([z.number(), z.number(), z.number()]),
+    std: z.tuple([z.number(), z.number(), z.number()]),
+  }),
+  /** Letterbox padding value (0..255), before normalisation. */
+  pad: z.number().min(0).max(255).optional(),
+});
+
+export const OutputSpec = z.strictObject({
+  name: z.string(),
+  /** probabilities: already softmaxed; logits: softmax applied; embedding: L2-normalised. */
+  kind: z.enum(['probabilities', 'logits', 'embedding']),
+  /** Label indices never returned (e.g. ImageNet's background class). */
+  ignore: z.array(z.number().int().nonnegative()).optional(),
+});
+
+export const ModelManifest = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  version: z.string(),
+  task: z.enum(['classify', 'embed', 'moderate']),
+  description: z.string(),
+  licence: z.string(),
+  source: z.strictObject({ upstream: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/).optional() }).passthrough(),
+  files: z.strictObject({ model: FileEntry, labels: FileEntry.optional() }).catchall(FileEntry),
+  input: InputSpec,
+  output: OutputSpec,
+  /** A labels file name, or the labels themselves in output order. */
+  labels: z.union([z.string(), z.array(z.string())]).optional(),
+  measured: z
+    .strictObject({ wasmMemoryBytes: z.number().optional(), sessionCreateMs: z.number().optional(), inferMs: z.number().optional() })
+    .passthrough()
+    .optional(),
+});
+
+export type ModelManifest = z.infer<typeof ModelManifest>;
+export type InputSpec = z.infer<typeof InputSpec>;
