@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../shared/http/app-env.ts';
 import { onError, onNotFound } from '../../shared/http/problem-handler.ts';
 import { requestContext } from '../../shared/http/request-context.ts';
+import { registerDetect } from './routes/detect.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerInspect } from './routes/inspect.ts';
 import { registerService } from './routes/service.ts';
@@ -13,6 +14,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use('*', requestContext());
   registerService(app);
   registerInspect(app);
+  registerDetect(app);
   registerDocs(app);
   return app;
 }

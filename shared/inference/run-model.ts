@@ -12,6 +12,7 @@ import { ApiError } from '../errors/api-error.ts';
  */
 export interface ModelOutput {
   values: Float32Array;
+  dims: readonly number[];
   placement: Placement;
 }
 
@@ -21,21 +22,23 @@ export async function runModel(model: LoadedModel, image: Raster, timing: Server
   const prepared = await timing.measure('preprocess', () => toModelInput(image, input));
   const tensor = new ort.Tensor(input.dtype, prepared.data, prepared.dims);
   let raw: Float32Array;
+  let dims: readonly number[];
   try {
     const results = await timing.measure('infer', () => model.session.run({ [input.name]: tensor }, [output.name]), model.manifest.id);
-    const data = results[output.name]?.data;
-    if (!(data instanceof Float32Array)) throw new Error(`output ${output.name} is not float32`);
-    raw = data;
+    const result = results[output.name];
+    if (!result || !(result.data instanceof Float32Array)) throw new Error(`output ${output.name} is not float32`);
+    raw = result.data;
+    dims = result.dims;
   } catch (error) {
     throw new ApiError(500, 'model_failed', `Model ${model.manifest.id} failed to run.`, { reason: String(error).slice(0, 200) });
   } finally {
     tensor.dispose();
   }
-  return { values: decodeOutput(raw, output.kind), placement: prepared.placement };
+  return { values: decodeOutput(raw, output.kind), dims, placement: prepared.placement };
 }
 
-export function decodeOutput(raw: Float32Array, kind: 'probabilities' | 'logits' | 'embedding'): Float32Array {
-  if (kind === 'probabilities') return raw;
+export function decodeOutput(raw: Float32Array, kind: 'probabilities' | 'logits' | 'embedding' | 'detections'): Float32Array {
+  if (kind === 'probabilities' || kind === 'detections') return raw;
   if (kind === 'logits') return softmax(raw);
   return l2Normalize(raw);
 }

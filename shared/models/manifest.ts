@@ -31,10 +31,20 @@ export const InputSpec = z.strictObject({
   pad: z.number().min(0).max(255).optional(),
 });
 
+/** How a detector's raw output becomes boxes: one decoder per output format, chosen here, not in task code. */
+export const DetectionDecoder = z.discriminatedUnion('type', [
+  z.strictObject({
+    /** YOLOX: [1, anchors, 5 + classes] over stride grids; objectness and class scores already sigmoided. */
+    type: z.literal('yolox-grid'),
+    strides: z.array(z.number().int().positive()),
+  }),
+]);
+
 export const OutputSpec = z.strictObject({
   name: z.string(),
-  /** probabilities: already softmaxed; logits: softmax applied; embedding: L2-normalised. */
-  kind: z.enum(['probabilities', 'logits', 'embedding']),
+  /** probabilities: already softmaxed; logits: softmax applied; embedding: L2-normalised; detections: see decoder. */
+  kind: z.enum(['probabilities', 'logits', 'embedding', 'detections']),
+  decoder: DetectionDecoder.optional(),
   /** Label indices never returned (e.g. ImageNet's background class). */
   ignore: z.array(z.number().int().nonnegative()).optional(),
 });
@@ -42,7 +52,7 @@ export const OutputSpec = z.strictObject({
 export const ModelManifest = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   version: z.string(),
-  task: z.enum(['classify', 'embed', 'moderate']),
+  task: z.enum(['classify', 'embed', 'moderate', 'detect']),
   description: z.string(),
   licence: z.string(),
   source: z.strictObject({ upstream: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/).optional() }).passthrough(),
@@ -59,3 +69,4 @@ export const ModelManifest = z.strictObject({
 
 export type ModelManifest = z.infer<typeof ModelManifest>;
 export type InputSpec = z.infer<typeof InputSpec>;
+export type DetectionDecoder = z.infer<typeof DetectionDecoder>;

@@ -10,26 +10,36 @@ import { parseParams } from './params.ts';
  * parameters, answer from the content-hash cache or compute and cache, and
  * respond with `image`, `model`, `X-Cache` and `Server-Timing`.
  */
-export interface ImageTask<S extends z.ZodType, R> {
-  task: string;
-  /** `<id>@<version>` */
-  model: string;
-  /** Version of decode + preprocessing; part of the cache key. */
-  preprocess: string;
-  params: S;
-  codec?: CacheCodec<R>;
-  run(image: IngestedImage, params: z.infer<S>): Promise<R>;
+export interface ModelRef {
+  id: string;
+  version: string;
 }
 
-export async function runImageTask<S extends z.ZodType, R extends object>(c: Context<AppEnv>, task: ImageTask<S, R>): Promise<Response> {
+export interface ImageTask<S extends z.ZodType, R, M extends ModelRef> {
+  task: string;
+  params: S;
+  /** The model that answers, chosen from the validated parameters. */
+  model(params: z.infer<S>): M;
+  /** Version of decode + preprocessing; part of the cache key. */
+  preprocess: string;
+  codec?: CacheCodec<R>;
+  run(image: IngestedImage, params: z.infer<S>, model: M): Promise<R>;
+}
+
+export async function runImageTask<S extends z.ZodType, R extends object, M extends ModelRef>(
+  c: Context<AppEnv>,
+  task: ImageTask<S, R, M>,
+): Promise<Response> {
   const timing = c.get('timing');
   const cache = c.get('cache');
   const image = await ingestImage(c.req.raw, c.get('config'), timing);
   const params = parseParams(task.params, image.params);
+  const model = task.model(params);
+  const modelName = `${model.id}@${model.version}`;
   const key = await cacheKey({
     sha256: image.sha256,
     task: task.task,
-    model: task.model,
+    model: modelName,
     preprocess: task.preprocess,
     params: params as Record<string, unknown>,
   });
@@ -37,11 +47,11 @@ export async function runImageTask<S extends z.ZodType, R extends object>(c: Con
   let result = await timing.measure('cache', () => cache.get(key, codec), 'read');
   const hit = result !== undefined;
   if (!result) {
-    result = await task.run(image, params);
+    result = await task.run(image, params, model);
     cache.put(key, result, codec);
   }
   return c.json(
-    { ...result, model: task.model, image: summarize(image) },
+    { ...result, model: modelName, image: summarize(image) },
     200,
     { 'x-cache': hit ? 'HIT' : 'MISS' },
   );

@@ -31,7 +31,7 @@ export function registerInspect(app: OpenAPIHono<AppEnv>): void {
   app.post(inspectRoute.path, (c) =>
     runImageTask(c, {
       task: 'inspect',
-      model: 'phash@1',
+      model: () => ({ id: 'phash', version: '1' }),
       preprocess: 'p1',
       params: InspectParams,
       async run(image) {

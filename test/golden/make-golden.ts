@@ -1,0 +1,87 @@
+// Reference outputs for the model tests: the same decoded pixels and the same
+// preprocessing as the Worker, run by native onnxruntime-node instead of
+// onnxruntime-web in workerd. The workerd tests compare against these files.
+//   node --experimental-strip-types test/golden/make-golden.ts        (writes test/golden/*.json)
+//   node --experimental-strip-types test/golden/make-golden.ts --check (fails if they changed)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import decodeJpeg, { init as initJpeg } from '@jsquash/jpeg/decode.js';
+import decodePng, { init as initPng } from '@jsquash/png/decode.js';
+import { probeImage } from '../../shared/image/probe.ts';
+import { applyOrientation, rasterFromRgba, type Raster } from '../../shared/image/raster.ts';
+import { toModelInput } from '../../shared/image/preprocess.ts';
+import { decodeDetections } from '../../shared/tasks/detect.ts';
+import { ModelManifest } from '../../shared/models/manifest.ts';
+
+const root = new URL('../../', import.meta.url);
+const path = (p: string) => fileURLToPath(new URL(p, root));
+
+await initJpeg(new WebAssembly.Module(readFileSync(path('node_modules/@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'))));
+await initPng(new WebAssembly.Module(readFileSync(path('node_modules/@jsquash/png/codec/pkg/squoosh_png_bg.wasm'))));
+
+/** The Worker's decode path (shared/image/decode.ts) with the same codecs, on Node. */
+async function decode(file: string): Promise<Raster> {
+  const bytes = new Uint8Array(readFileSync(path(file)));
+  const info = probeImage(bytes, { maxPixels: 1e9 });
+  const buffer = bytes.slice().buffer;
+  const image = info.format === 'jpeg' ? await decodeJpeg(buffer, { preserveOrientation: false }) : await decodePng(buffer);
+  return applyOrientation(rasterFromRgba(image.width, image.height, image.data), info.orientation);
+}
+
+interface GoldenCase {
+  photo: string;
+  output: unknown;
+}
+
+const DETECT_PHOTOS = ['test/fixtures/photos/dog-bicycle-truck.jpg', 'test/fixtures/photos/person-dog-horse.jpg', 'test/fixtures/photos/giraffe-zebra.jpg', 'test/fixtures/photos/horses-herd.jpg'];
+
+async function detectGolden(modelId: string): Promise<GoldenCase[]> {
+  const manifest = ModelManifest.parse(JSON.parse(readFileSync(path(`models/${modelId}/manifest.json`), 'utf8')));
+  const labels = readFileSync(path(`models/${modelId}/labels.txt`), 'utf8').trimEnd().split('\n');
+  const session = await ort.InferenceSession.create(path(`models/${modelId}/model.onnx`));
+  const cases: GoldenCase[] = [];
+  for (const photo of DETECT_PHOTOS) {
+    const pixels = await decode(photo);
+    const input = toModelInput(pixels, manifest.input);
+    const result = await session.run({ [manifest.input.name]: new ort.Tensor(manifest.input.dtype, input.data, input.dims) });
+    const out = result[manifest.output.name]!;
+    const objects = decodeDetections({
+      decoder: manifest.output.decoder!,
+      values: out.data as Float32Array,
+      dims: out.dims,
+      inputWidth: manifest.input.width,
+      inputHeight: manifest.input.height,
+      placement: input.placement,
+      imageWidth: pixels.width,
+      imageHeight: pixels.height,
+      labels,
+      threshold: 0.35,
+      max: 100,
+    });
+    cases.push({ photo, output: { objects } });
+  }
+  return cases;
+}
+
+const GOLDEN: Record<string, () => Promise<GoldenCase[]>> = {
+  'yolox-nano': () => detectGolden('yolox-nano'),
+};
+
+const check = process.argv.includes('--check');
+let changed = false;
+for (const [modelId, make] of Object.entries(GOLDEN)) {
+  const file = path(`test/golden/${modelId}.json`);
+  const text = `${JSON.stringify({ model: modelId, runtime: `onnxruntime-node ${ort.env.versions.common}`, cases: await make() }, null, 1)}\n`;
+  if (check) {
+    const current = readFileSync(file, 'utf8');
+    if (current !== text) {
+      console.error(`${file} differs from a fresh reference run`);
+      changed = true;
+    }
+  } else {
+    writeFileSync(file, text);
+    console.log(`wrote ${file}`);
+  }
+}
+if (changed) process.exit(1);
