@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../shared/http/app-env.ts';
+import { models } from '../models.ts';
 
 const ModelSchema = z
   .object({
@@ -9,6 +10,7 @@ const ModelSchema = z
     installed: z.boolean(),
     licence: z.string(),
     runtime: z.enum(['edge', 'backend']),
+    description: z.string(),
   })
   .openapi('Model');
 
@@ -30,10 +32,19 @@ export const healthRoute = createRoute({
 
 /** Models that are always present: the hashing "models" of the foundation. */
 const BUILTIN_MODELS: Array<z.infer<typeof ModelSchema>> = [
-  { id: 'phash', version: '1', task: 'inspect', installed: true, licence: 'Apache-2.0', runtime: 'edge' },
+  { id: 'phash', version: '1', task: 'inspect', installed: true, licence: 'Apache-2.0', runtime: 'edge', description: '64-bit DCT perceptual hash' },
 ];
 
 export function registerService(app: OpenAPIHono<AppEnv>): void {
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
-  app.openapi(modelsRoute, (c) => c.json({ models: BUILTIN_MODELS }, 200));
+  app.openapi(modelsRoute, async (c) => {
+    // Installed = the weights the manifest names are present (models pulled at deploy time may not be).
+    const listed = await Promise.all(
+      models().all.map(async (m) => {
+        const head = await c.env.MODEL_FILES.fetch(`https://model-files/${m.id}/${m.files.model.path}`, { method: 'HEAD' });
+        return { id: m.id, version: m.version, task: m.task, installed: head.ok, licence: m.licence, runtime: 'edge' as const, description: m.description };
+      }),
+    );
+    return c.json({ models: [...listed, ...BUILTIN_MODELS] }, 200);
+  });
 }
