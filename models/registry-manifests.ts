@@ -1,8 +1,16 @@
 // The models this deployment ships, as data. Add a model: put its folder
 // (weights, labels, manifest.json) under models/ and list the manifest here.
+import mobilenetV2 from './mobilenet-v2/manifest.json';
+import mobilenetV2Features from './mobilenet-v2-features/manifest.json';
+import nsfwMobilenetV2 from './nsfw-mobilenet-v2/manifest.json';
 import yoloxNano from './yolox-nano/manifest.json';
 
-export const MANIFESTS: readonly unknown[] = [yoloxNano];
+export const MANIFESTS: readonly unknown[] = [mobilenetV2, mobilenetV2Features, nsfwMobilenetV2, yoloxNano];
 
 /** Which model answers a task when the request names none. */
-export const DEFAULT_MODELS = { detect: 'yolox-nano' } as const;
+export const DEFAULT_MODELS = {
+  classify: 'mobilenet-v2',
+  embed: 'mobilenet-v2-features',
+  moderate: 'nsfw-mobilenet-v2',
+  detect: 'yolox-nano',
+} as const;

@@ -2,9 +2,12 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../shared/http/app-env.ts';
 import { onError, onNotFound } from '../../shared/http/problem-handler.ts';
 import { requestContext } from '../../shared/http/request-context.ts';
+import { registerClassify } from './routes/classify.ts';
 import { registerDetect } from './routes/detect.ts';
 import { registerDocs } from './routes/docs.ts';
+import { registerEmbed } from './routes/embed.ts';
 import { registerInspect } from './routes/inspect.ts';
+import { registerModerate } from './routes/moderate.ts';
 import { registerService } from './routes/service.ts';
 
 export function createApp(): OpenAPIHono<AppEnv> {
@@ -14,6 +17,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use('*', requestContext());
   registerService(app);
   registerInspect(app);
+  registerClassify(app);
+  registerEmbed(app);
+  registerModerate(app);
   registerDetect(app);
   registerDocs(app);
   return app;

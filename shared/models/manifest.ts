@@ -45,6 +45,8 @@ export const OutputSpec = z.strictObject({
   /** probabilities: already softmaxed; logits: softmax applied; embedding: L2-normalised; detections: see decoder. */
   kind: z.enum(['probabilities', 'logits', 'embedding', 'detections']),
   decoder: DetectionDecoder.optional(),
+  /** Embedding dimension, for embedding outputs. */
+  dims: z.number().int().positive().optional(),
   /** Label indices never returned (e.g. ImageNet's background class). */
   ignore: z.array(z.number().int().nonnegative()).optional(),
 });
@@ -55,6 +57,8 @@ export const ModelManifest = z.strictObject({
   task: z.enum(['classify', 'embed', 'moderate', 'detect']),
   description: z.string(),
   licence: z.string(),
+  /** Licence text shipped beside the weights, relative to the model folder. */
+  licenceFile: z.string().optional(),
   source: z.strictObject({ upstream: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/).optional() }).passthrough(),
   files: z.strictObject({ model: FileEntry, labels: FileEntry.optional() }).catchall(FileEntry),
   input: InputSpec,

@@ -24,6 +24,10 @@ export interface ImageTask<S extends z.ZodType, R, M extends ModelRef> {
   preprocess: string;
   codec?: CacheCodec<R>;
   run(image: IngestedImage, params: z.infer<S>, model: M): Promise<R>;
+  /** The parameters that change the computed result, for the cache key (default: all). */
+  cacheParams?(params: z.infer<S>): Record<string, unknown>;
+  /** Turns a computed or cached result into the response body (default: as is). */
+  present?(result: R, params: z.infer<S>): object;
 }
 
 export async function runImageTask<S extends z.ZodType, R extends object, M extends ModelRef>(
@@ -41,7 +45,7 @@ export async function runImageTask<S extends z.ZodType, R extends object, M exte
     task: task.task,
     model: modelName,
     preprocess: task.preprocess,
-    params: params as Record<string, unknown>,
+    params: task.cacheParams ? task.cacheParams(params) : (params as Record<string, unknown>),
   });
   const codec = task.codec ?? jsonCodec<R>();
   let result = await timing.measure('cache', () => cache.get(key, codec), 'read');
@@ -51,7 +55,7 @@ export async function runImageTask<S extends z.ZodType, R extends object, M exte
     cache.put(key, result, codec);
   }
   return c.json(
-    { ...result, model: modelName, image: summarize(image) },
+    { ...(task.present ? task.present(result, params) : result), model: modelName, image: summarize(image) },
     200,
     { 'x-cache': hit ? 'HIT' : 'MISS' },
   );

@@ -1,9 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../shared/http/app-env.ts';
-import { runModel } from '../../../shared/inference/run-model.ts';
-import { loadModel } from '../../../shared/models/model-store.ts';
 import { decodeDetections } from '../../../shared/tasks/detect.ts';
 import { runImageTask } from '../../../shared/tasks/image-task.ts';
+import { inferImage } from '../../../shared/tasks/infer-image.ts';
 import { models } from '../models.ts';
 import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../openapi/schemas.ts';
 
@@ -43,12 +42,7 @@ export function registerDetect(app: OpenAPIHono<AppEnv>): void {
       model: (params) => (params.model ? models().byId(params.model, 'detect') : models().defaultFor('detect')),
       preprocess: 'p1',
       async run(image, params, manifest) {
-        const timing = c.get('timing');
-        const [model, pixels] = await Promise.all([
-          timing.measure('load', () => loadModel(c.env.MODEL_FILES, manifest)),
-          image.pixels(),
-        ]);
-        const output = await runModel(model, pixels, timing);
+        const { model, pixels, output } = await inferImage(c, manifest, image);
         const objects = decodeDetections({
           decoder: manifest.output.decoder!,
           values: output.values,

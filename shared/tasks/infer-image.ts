@@ -1,0 +1,19 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../http/app-env.ts';
+import { runModel, type ModelOutput } from '../inference/run-model.ts';
+import type { IngestedImage } from '../ingest/ingest-image.ts';
+import type { Raster } from '../image/raster.ts';
+import type { ModelManifest } from '../models/manifest.ts';
+import { loadModel, type LoadedModel } from '../models/model-store.ts';
+
+/** Model load and image decode in parallel, then one inference: the core of every edge task. */
+export async function inferImage(
+  c: Context<AppEnv>,
+  manifest: ModelManifest,
+  image: IngestedImage,
+): Promise<{ model: LoadedModel; pixels: Raster; output: ModelOutput }> {
+  const timing = c.get('timing');
+  const [model, pixels] = await Promise.all([timing.measure('load', () => loadModel(c.env.MODEL_FILES, manifest)), image.pixels()]);
+  const output = await runModel(model, pixels, timing);
+  return { model, pixels, output };
+}
