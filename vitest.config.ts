@@ -12,6 +12,7 @@ export default defineConfig({
         test: {
           name: 'workerd',
           include: ['test/**/*.test.ts', 'shared/**/*.test.ts', 'functions/**/*.test.ts'],
+          exclude: ['test/golden/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -20,7 +21,7 @@ export default defineConfig({
         // Build tools (model conversion, provisioning) run on Node.
         test: {
           name: 'node',
-          include: ['models/**/*.test.ts', 'infra/**/*.test.ts'],
+          include: ['models/**/*.test.ts', 'infra/**/*.test.ts', 'test/golden/**/*.test.ts'],
           environment: 'node',
           testTimeout: 180_000,
         },

@@ -4,6 +4,7 @@ import type { LoadedModel } from '../models/model-store.ts';
 import type { ServerTiming } from '../timing/server-timing.ts';
 import { onnxRuntime } from './ort-wasm.ts';
 import { ApiError } from '../errors/api-error.ts';
+import { decodeOutput } from './decode-output.ts';
 
 /**
  * preprocess -> session.run -> the manifest's output as floats. Output
@@ -35,27 +36,4 @@ export async function runModel(model: LoadedModel, image: Raster, timing: Server
     tensor.dispose();
   }
   return { values: decodeOutput(raw, output.kind), dims, placement: prepared.placement };
-}
-
-export function decodeOutput(raw: Float32Array, kind: 'probabilities' | 'logits' | 'embedding' | 'detections'): Float32Array {
-  if (kind === 'probabilities' || kind === 'detections') return raw;
-  if (kind === 'logits') return softmax(raw);
-  return l2Normalize(raw);
-}
-
-export function softmax(logits: Float32Array): Float32Array {
-  let max = -Infinity;
-  for (const v of logits) max = Math.max(max, v);
-  const out = new Float32Array(logits.length);
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i]! - max);
-  for (let i = 0; i < out.length; i++) out[i]! /= sum;
-  return out;
-}
-
-export function l2Normalize(vector: Float32Array): Float32Array {
-  let sum = 0;
-  for (const v of vector) sum += v * v;
-  const norm = Math.sqrt(sum) || 1;
-  return vector.map((v) => v / norm);
 }

@@ -74,3 +74,4 @@ export const ModelManifest = z.strictObject({
 export type ModelManifest = z.infer<typeof ModelManifest>;
 export type InputSpec = z.infer<typeof InputSpec>;
 export type DetectionDecoder = z.infer<typeof DetectionDecoder>;
+export type OutputSpec = z.infer<typeof OutputSpec>;

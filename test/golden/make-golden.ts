@@ -12,6 +12,8 @@ import { probeImage } from '../../shared/image/probe.ts';
 import { applyOrientation, rasterFromRgba, type Raster } from '../../shared/image/raster.ts';
 import { toModelInput } from '../../shared/image/preprocess.ts';
 import { decodeDetections } from '../../shared/tasks/detect.ts';
+import { decodeOutput } from '../../shared/inference/decode-output.ts';
+import { rankLabels, round } from '../../shared/tasks/rank-labels.ts';
 import { ModelManifest } from '../../shared/models/manifest.ts';
 
 const root = new URL('../../', import.meta.url);
@@ -64,8 +66,59 @@ async function detectGolden(modelId: string): Promise<GoldenCase[]> {
   return cases;
 }
 
+const CLASSIFY_PHOTOS = [
+  'test/fixtures/photos/cat-chelsea.jpg',
+  'test/fixtures/photos/dogs-two-spaniels.jpg',
+  'test/fixtures/photos/coffee-cup-saucer.png',
+  'test/fixtures/photos/giraffe-zebra.jpg',
+  'test/fixtures/photos/rocket-launch-falcon9.jpg',
+];
+
+/** Runs a model the way shared/inference/run-model.ts does and returns its decoded output. */
+async function runReference(modelId: string, photo: string) {
+  const manifest = ModelManifest.parse(JSON.parse(readFileSync(path(`models/${modelId}/manifest.json`), 'utf8')));
+  sessions[modelId] ??= await ort.InferenceSession.create(path(`models/${modelId}/model.onnx`));
+  const pixels = await decode(photo);
+  const input = toModelInput(pixels, manifest.input);
+  const result = await sessions[modelId]!.run({ [manifest.input.name]: new ort.Tensor(manifest.input.dtype, input.data, input.dims) });
+  return { manifest, values: decodeOutput(result[manifest.output.name]!.data as Float32Array, manifest.output.kind) };
+}
+const sessions: Record<string, ort.InferenceSession> = {};
+
+async function classifyGolden(modelId: string): Promise<GoldenCase[]> {
+  const labels = readFileSync(path(`models/${modelId}/labels.txt`), 'utf8').trimEnd().split('\n');
+  const cases: GoldenCase[] = [];
+  for (const photo of CLASSIFY_PHOTOS) {
+    const { manifest, values } = await runReference(modelId, photo);
+    cases.push({ photo, output: { labels: rankLabels(values, labels, 5, manifest.output.ignore) } });
+  }
+  return cases;
+}
+
+async function embedGolden(modelId: string): Promise<GoldenCase[]> {
+  const cases: GoldenCase[] = [];
+  for (const photo of CLASSIFY_PHOTOS) {
+    const { values } = await runReference(modelId, photo);
+    cases.push({ photo, output: { dim: values.length, embedding: Array.from(values, round) } });
+  }
+  return cases;
+}
+
+async function moderateGolden(modelId: string): Promise<GoldenCase[]> {
+  const cases: GoldenCase[] = [];
+  for (const photo of CLASSIFY_PHOTOS) {
+    const { manifest, values } = await runReference(modelId, photo);
+    const labels = manifest.labels as string[];
+    cases.push({ photo, output: { categories: Object.fromEntries(labels.map((label, i) => [label.toLowerCase(), round(values[i]!)])) } });
+  }
+  return cases;
+}
+
 const GOLDEN: Record<string, () => Promise<GoldenCase[]>> = {
   'yolox-nano': () => detectGolden('yolox-nano'),
+  'mobilenet-v2': () => classifyGolden('mobilenet-v2'),
+  'mobilenet-v2-features': () => embedGolden('mobilenet-v2-features'),
+  'nsfw-mobilenet-v2': () => moderateGolden('nsfw-mobilenet-v2'),
 };
 
 const check = process.argv.includes('--check');
