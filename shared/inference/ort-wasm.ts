@@ -36,11 +36,23 @@ function installInstantiateShim(): void {
   const shim = (source: unknown, imports?: WebAssembly.Imports): Promise<unknown> => {
     if (!isMarker(source)) return original(source, imports);
     return (original(ortWasmModule, imports) as Promise<WebAssembly.Instance>).then((instance) => {
-      wasmMemory = Object.values(instance.exports).find((value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory);
+      wasmMemory = findMemory(instance, imports);
       return { instance, module: ortWasmModule };
     });
   };
   (WebAssembly as { instantiate: unknown }).instantiate = shim;
+}
+
+/** ORT's build imports its memory from the glue (threaded builds share it); older builds export it. */
+function findMemory(instance: WebAssembly.Instance, imports: WebAssembly.Imports | undefined): WebAssembly.Memory | undefined {
+  const isMemory = (value: unknown): value is WebAssembly.Memory => value instanceof WebAssembly.Memory;
+  const exported = Object.values(instance.exports).find(isMemory);
+  if (exported) return exported;
+  for (const module of Object.values(imports ?? {})) {
+    const imported = Object.values(module).find(isMemory);
+    if (imported) return imported;
+  }
+  return undefined;
 }
 
 /** ORT configured for workerd, on first use in an isolate (never at import time). */
