@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../shared/http/app-env.ts';
 import { onError, onNotFound } from '../../shared/http/problem-handler.ts';
 import { requestContext } from '../../shared/http/request-context.ts';
+import { registerAnalyze } from './routes/analyze.ts';
 import { registerClassify } from './routes/classify.ts';
 import { registerDetect } from './routes/detect.ts';
 import { registerDocs } from './routes/docs.ts';
@@ -21,6 +22,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerEmbed(app);
   registerModerate(app);
   registerDetect(app);
+  registerAnalyze(app);
   registerDocs(app);
   return app;
 }

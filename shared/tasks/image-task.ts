@@ -6,9 +6,10 @@ import { ingestImage, summarize, type IngestedImage } from '../ingest/ingest-ima
 import { parseParams } from './params.ts';
 
 /**
- * The shape every image task route shares: ingest the image, validate the
- * parameters, answer from the content-hash cache or compute and cache, and
- * respond with `image`, `model`, `X-Cache` and `Server-Timing`.
+ * What every image task shares: validate the parameters, answer from the
+ * content-hash cache or compute and cache, and present the result. A task is
+ * a plain object, so /v1/<task> and /v1/analyze run exactly the same code and
+ * share cache entries.
  */
 export interface ModelRef {
   id: string;
@@ -23,21 +24,32 @@ export interface ImageTask<S extends z.ZodType, R, M extends ModelRef> {
   /** Version of decode + preprocessing; part of the cache key. */
   preprocess: string;
   codec?: CacheCodec<R>;
-  run(image: IngestedImage, params: z.infer<S>, model: M): Promise<R>;
+  run(c: Context<AppEnv>, image: IngestedImage, params: z.infer<S>, model: M): Promise<R>;
   /** The parameters that change the computed result, for the cache key (default: all). */
   cacheParams?(params: z.infer<S>): Record<string, unknown>;
   /** Turns a computed or cached result into the response body (default: as is). */
-  present?(result: R, params: z.infer<S>): object;
+  present?(c: Context<AppEnv>, result: R, params: z.infer<S>): object;
 }
 
-export async function runImageTask<S extends z.ZodType, R extends object, M extends ModelRef>(
+/** Any task, for code that runs several. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyImageTask = ImageTask<any, any, ModelRef>;
+
+export interface TaskAnswer {
+  body: object;
+  model: string;
+  hit: boolean;
+}
+
+export async function answerTask<S extends z.ZodType, R extends object, M extends ModelRef>(
   c: Context<AppEnv>,
   task: ImageTask<S, R, M>,
-): Promise<Response> {
+  image: IngestedImage,
+  rawParams: Record<string, unknown>,
+): Promise<TaskAnswer> {
   const timing = c.get('timing');
   const cache = c.get('cache');
-  const image = await ingestImage(c.req.raw, c.get('config'), timing);
-  const params = parseParams(task.params, image.params);
+  const params = parseParams(task.params, rawParams);
   const model = task.model(params);
   const modelName = `${model.id}@${model.version}`;
   const key = await cacheKey({
@@ -51,12 +63,18 @@ export async function runImageTask<S extends z.ZodType, R extends object, M exte
   let result = await timing.measure('cache', () => cache.get(key, codec), 'read');
   const hit = result !== undefined;
   if (!result) {
-    result = await task.run(image, params, model);
+    result = await task.run(c, image, params, model);
     cache.put(key, result, codec);
   }
-  return c.json(
-    { ...(task.present ? task.present(result, params) : result), model: modelName, image: summarize(image) },
-    200,
-    { 'x-cache': hit ? 'HIT' : 'MISS' },
-  );
+  return { body: task.present ? task.present(c, result, params) : result, model: modelName, hit };
+}
+
+/** POST /v1/<task>: one image, one task. */
+export async function runImageTask<S extends z.ZodType, R extends object, M extends ModelRef>(
+  c: Context<AppEnv>,
+  task: ImageTask<S, R, M>,
+): Promise<Response> {
+  const image = await ingestImage(c.req.raw, c.get('config'), c.get('timing'));
+  const answer = await answerTask(c, task, image, image.params);
+  return c.json({ ...answer.body, model: answer.model, image: summarize(image) }, 200, { 'x-cache': answer.hit ? 'HIT' : 'MISS' });
 }

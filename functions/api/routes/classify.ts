@@ -1,8 +1,9 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../shared/http/app-env.ts';
-import { runImageTask } from '../../../shared/tasks/image-task.ts';
+import type { ModelManifest } from '../../../shared/models/manifest.ts';
+import { runImageTask, type ImageTask } from '../../../shared/tasks/image-task.ts';
 import { inferImage } from '../../../shared/tasks/infer-image.ts';
-import { rankLabels } from '../../../shared/tasks/rank-labels.ts';
+import { rankLabels, type LabelScore } from '../../../shared/tasks/rank-labels.ts';
 import { models } from '../models.ts';
 import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../openapi/schemas.ts';
 
@@ -13,9 +14,9 @@ const ClassifyParams = z
   })
   .strict();
 
-const LabelScore = z.object({ label: z.string(), score: z.number().min(0).max(1) }).openapi('LabelScore');
+const LabelScoreSchema = z.object({ label: z.string(), score: z.number().min(0).max(1) }).openapi('LabelScore');
 
-const ClassifyResult = z.object({ labels: z.array(LabelScore), model: z.string(), image: ImageSummarySchema });
+const ClassifyResult = z.object({ labels: z.array(LabelScoreSchema), model: z.string(), image: ImageSummarySchema });
 
 export const classifyRoute = createRoute({
   method: 'post',
@@ -26,18 +27,18 @@ export const classifyRoute = createRoute({
   responses: imageTaskResponses(ClassifyResult, 'Labels with probabilities, best first'),
 });
 
+export const classifyTask: ImageTask<typeof ClassifyParams, { labels: LabelScore[] }, ModelManifest> = {
+  task: 'classify',
+  params: ClassifyParams,
+  model: (params) => (params.model ? models().byId(params.model, 'classify') : models().defaultFor('classify')),
+  preprocess: 'p1',
+  async run(c, image, params, manifest) {
+    const { model, output } = await inferImage(c, manifest, image);
+    return { labels: rankLabels(output.values, model.labels ?? [], params.top_k, manifest.output.ignore) };
+  },
+};
+
 export function registerClassify(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerPath(classifyRoute);
-  app.post(classifyRoute.path, (c) =>
-    runImageTask(c, {
-      task: 'classify',
-      params: ClassifyParams,
-      model: (params) => (params.model ? models().byId(params.model, 'classify') : models().defaultFor('classify')),
-      preprocess: 'p1',
-      async run(image, params, manifest) {
-        const { model, output } = await inferImage(c, manifest, image);
-        return { labels: rankLabels(output.values, model.labels ?? [], params.top_k, manifest.output.ignore) };
-      },
-    }),
-  );
+  app.post(classifyRoute.path, (c) => runImageTask(c, classifyTask));
 }

@@ -1,7 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../shared/http/app-env.ts';
-import { decodeDetections } from '../../../shared/tasks/detect.ts';
-import { runImageTask } from '../../../shared/tasks/image-task.ts';
+import { decodeDetections, type Detection } from '../../../shared/tasks/detect.ts';
+import type { ModelManifest } from '../../../shared/models/manifest.ts';
+import { runImageTask, type ImageTask } from '../../../shared/tasks/image-task.ts';
 import { inferImage } from '../../../shared/tasks/infer-image.ts';
 import { models } from '../models.ts';
 import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../openapi/schemas.ts';
@@ -33,15 +34,12 @@ export const detectRoute = createRoute({
   responses: imageTaskResponses(DetectResult, 'Objects, best first, after class-aware non-maximum suppression'),
 });
 
-export function registerDetect(app: OpenAPIHono<AppEnv>): void {
-  app.openAPIRegistry.registerPath(detectRoute);
-  app.post(detectRoute.path, (c) =>
-    runImageTask(c, {
+export const detectTask: ImageTask<typeof DetectParams, { objects: Detection[] }, ModelManifest> = {
       task: 'detect',
       params: DetectParams,
       model: (params) => (params.model ? models().byId(params.model, 'detect') : models().defaultFor('detect')),
       preprocess: 'p1',
-      async run(image, params, manifest) {
+      async run(c, image, params, manifest) {
         const { model, pixels, output } = await inferImage(c, manifest, image);
         const objects = decodeDetections({
           decoder: manifest.output.decoder!,
@@ -58,6 +56,9 @@ export function registerDetect(app: OpenAPIHono<AppEnv>): void {
         });
         return { objects };
       },
-    }),
-  );
+};
+
+export function registerDetect(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath(detectRoute);
+  app.post(detectRoute.path, (c) => runImageTask(c, detectTask));
 }

@@ -1,7 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { vectorCodec, type WithVector } from '../../../shared/cache/result-cache.ts';
 import type { AppEnv } from '../../../shared/http/app-env.ts';
-import { runImageTask } from '../../../shared/tasks/image-task.ts';
+import type { ModelManifest } from '../../../shared/models/manifest.ts';
+import { runImageTask, type ImageTask } from '../../../shared/tasks/image-task.ts';
 import { inferImage } from '../../../shared/tasks/infer-image.ts';
 import { models } from '../models.ts';
 import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../openapi/schemas.ts';
@@ -28,21 +29,21 @@ export const embedRoute = createRoute({
   responses: imageTaskResponses(EmbedResult, 'The embedding'),
 });
 
+export const embedTask: ImageTask<typeof EmbedParams, WithVector<Record<string, never>>, ModelManifest> = {
+  task: 'embed',
+  params: EmbedParams,
+  model: (params) => (params.model ? models().byId(params.model, 'embed') : models().defaultFor('embed')),
+  preprocess: 'p1',
+  // Stored as float32 bytes in KV, not decimal text.
+  codec: vectorCodec<Record<string, never>>(),
+  async run(c, image, _params, manifest) {
+    const { output } = await inferImage(c, manifest, image);
+    return { meta: {}, vector: output.values };
+  },
+  present: (_c, { vector }) => ({ embedding: Array.from(vector), dim: vector.length }),
+};
+
 export function registerEmbed(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerPath(embedRoute);
-  app.post(embedRoute.path, (c) =>
-    runImageTask(c, {
-      task: 'embed',
-      params: EmbedParams,
-      model: (params) => (params.model ? models().byId(params.model, 'embed') : models().defaultFor('embed')),
-      preprocess: 'p1',
-      // Stored as float32 bytes in KV, not decimal text.
-      codec: vectorCodec<Record<string, never>>(),
-      async run(image, _params, manifest): Promise<WithVector<Record<string, never>>> {
-        const { output } = await inferImage(c, manifest, image);
-        return { meta: {}, vector: output.values };
-      },
-      present: ({ vector }) => ({ embedding: Array.from(vector), dim: vector.length }),
-    }),
-  );
+  app.post(embedRoute.path, (c) => runImageTask(c, embedTask));
 }

@@ -1,21 +1,21 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { perceptualHash } from '../../../shared/hash/phash.ts';
 import type { AppEnv } from '../../../shared/http/app-env.ts';
-import { runImageTask } from '../../../shared/tasks/image-task.ts';
+import { runImageTask, type ImageTask, type ModelRef } from '../../../shared/tasks/image-task.ts';
 import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../openapi/schemas.ts';
 
 const InspectParams = z.object({}).strict();
 
-const InspectResult = z.object({
+const InspectFields = z.object({
   orientation: z.number().int().min(1).max(8).openapi({ description: 'EXIF orientation of the stored pixels (1 = upright). Width and height are reported upright.' }),
   stored: z.object({ width: z.number().int(), height: z.number().int() }),
   progressive: z.boolean(),
   frames: z.number().int(),
   bytes: z.number().int(),
   phash: z.string().regex(/^[0-9a-f]{16}$/).openapi({ description: '64-bit DCT perceptual hash (hex). Re-encoded or resized copies differ in a few bits.' }),
-  model: z.string(),
-  image: ImageSummarySchema,
 });
+
+const InspectResult = InspectFields.extend({ model: z.string(), image: ImageSummarySchema });
 
 export const inspectRoute = createRoute({
   method: 'post',
@@ -26,15 +26,12 @@ export const inspectRoute = createRoute({
   responses: imageTaskResponses(InspectResult, 'What the image is, read from its bytes'),
 });
 
-export function registerInspect(app: OpenAPIHono<AppEnv>): void {
-  app.openAPIRegistry.registerPath(inspectRoute);
-  app.post(inspectRoute.path, (c) =>
-    runImageTask(c, {
+export const inspectTask: ImageTask<typeof InspectParams, z.infer<typeof InspectFields>, ModelRef> = {
       task: 'inspect',
       model: () => ({ id: 'phash', version: '1' }),
       preprocess: 'p1',
       params: InspectParams,
-      async run(image) {
+      async run(c, image) {
         const pixels = await image.pixels();
         const phash = await c.get('timing').measure('phash', () => perceptualHash(pixels));
         return {
@@ -46,6 +43,9 @@ export function registerInspect(app: OpenAPIHono<AppEnv>): void {
           phash,
         };
       },
-    }),
-  );
+};
+
+export function registerInspect(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath(inspectRoute);
+  app.post(inspectRoute.path, (c) => runImageTask(c, inspectTask));
 }

@@ -1,7 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ApiError } from '../../../shared/errors/api-error.ts';
 import type { AppEnv } from '../../../shared/http/app-env.ts';
-import { runImageTask } from '../../../shared/tasks/image-task.ts';
+import type { ModelManifest } from '../../../shared/models/manifest.ts';
+import { runImageTask, type ImageTask } from '../../../shared/tasks/image-task.ts';
 import { inferImage } from '../../../shared/tasks/infer-image.ts';
 import { round } from '../../../shared/tasks/rank-labels.ts';
 import { models } from '../models.ts';
@@ -60,28 +61,28 @@ function operatorThresholds(raw: string | undefined): Record<string, number> {
   return parsed.data;
 }
 
-export function registerModerate(app: OpenAPIHono<AppEnv>): void {
-  app.openAPIRegistry.registerPath(moderateRoute);
-  app.post(moderateRoute.path, (c) =>
-    runImageTask(c, {
+export const moderateTask: ImageTask<typeof ModerateParams, { categories: Record<string, number> }, ModelManifest> = {
       task: 'moderate',
       params: ModerateParams,
       cacheParams: ({ model }) => ({ model }),
       model: (params) => (params.model ? models().byId(params.model, 'moderate') : models().defaultFor('moderate')),
       preprocess: 'p1',
-      async run(image, _params, manifest) {
+      async run(c, image, _params, manifest) {
         const { model, output } = await inferImage(c, manifest, image);
         const labels = model.labels ?? [];
         return { categories: Object.fromEntries(labels.map((label, i) => [label.toLowerCase(), round(output.values[i] ?? 0)])) };
       },
       // The verdict is computed per request from cached scores, so changing thresholds never needs a new inference.
-      present: (result, params) => {
+      present: (c, result, params) => {
         const thresholds = { ...operatorThresholds(c.env.MODERATION_THRESHOLDS), ...params.thresholds };
         const flaggedCategories = Object.entries(thresholds)
           .filter(([category, threshold]) => (result.categories[category] ?? 0) >= threshold)
           .map(([category]) => category);
         return { ...result, flagged: flaggedCategories.length > 0, flagged_categories: flaggedCategories, thresholds };
       },
-    }),
-  );
+};
+
+export function registerModerate(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath(moderateRoute);
+  app.post(moderateRoute.path, (c) => runImageTask(c, moderateTask));
 }

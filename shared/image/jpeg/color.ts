@@ -1,26 +1,33 @@
 /**
- * Turns one MCU row of component samples into RGBA rows of the output.
+ * Turns MCU rows of component samples into RGBA rows of the output.
  *
- * Chroma upsampling is plain replication by integer factors. It is needed
- * less often than one would think: the decoder gives each subsampled
- * component a larger IDCT where it can (4:2:0 chroma at scale 1/2 is decoded
- * 8x8 per block, at 1/8 2x2), so with 4:2:0/4:2:2/4:4:0 only scale 1/1
- * replicates, and there libjpeg's "fancy" triangle filter would be smoother;
- * the difference is within the test tolerances and disappears when the
- * image is resized for a model anyway.
+ * Upsampling is needed less often than one would think: the decoder gives
+ * each subsampled component a larger IDCT where it can (4:2:0 chroma at
+ * scale 1/2 is decoded 8x8 per block, at 1/8 2x2), so chroma only needs
+ * upsampling at scale 1/1 (or with ratios above 2, e.g. 4:1:1 at 1/2).
+ * Factor-2 cases (4:2:0, 4:2:2, 4:4:0) use libjpeg's "fancy" triangle
+ * filter (3/4 nearer sample + 1/4 further), which is what mozjpeg and
+ * browsers show; other factors replicate.
+ *
+ * The vertical filter needs the chroma line below, which belongs to the next
+ * MCU row, so when any plane is filtered vertically the writer keeps two MCU
+ * rows of samples and emits each row one MCU row late.
  */
 import { CLAMP } from './idct.ts';
 
 export type ColorTransform = 'grey' | 'ycbcr' | 'rgb' | 'cmyk' | 'ycck';
 
-/** One component's samples for the current MCU row. */
-export interface PlaneRows {
-  /** Rows of samples at the component's output block size; row r starts at r * stride. */
-  readonly rows: Uint8Array;
+/** Layout of one component's samples for an MCU row. */
+export interface PlaneSpec {
+  /** Samples per line of the buffer (whole MCUs), and lines per MCU row. */
   readonly stride: number;
-  /** Output pixels per sample, horizontally and vertically (1 = no upsampling). */
+  readonly lines: number;
+  /** Output pixels per sample, horizontally and vertically (1 = none). */
   readonly uh: number;
   readonly uv: number;
+  /** Samples per line and lines that lie inside the image (the rest is MCU padding). */
+  readonly realWidth: number;
+  readonly realLines: number;
 }
 
 // YCbCr -> RGB as JFIF (ITU-R BT.601 full range), in libjpeg's fixed-point form.
@@ -45,75 +52,176 @@ function div255(x: number): number {
 
 const ALPHA = 0xff000000;
 
+interface Plane extends PlaneSpec {
+  /** Two MCU rows of samples, used alternately (the second only when the writer delays). */
+  readonly buffers: [Uint8Array, Uint8Array];
+  /** Copy of the last line of the MCU row before the one being emitted (vertical filter context). */
+  readonly above: Uint8Array;
+  readonly fancyH: boolean;
+  readonly fancyV: boolean;
+  /** Upsampled output line, and the vertical filter's column sums. */
+  readonly line: Uint8Array;
+  readonly colsum: Int32Array;
+}
+
 export class RowWriter {
   private readonly transform: ColorTransform;
-  private readonly planes: readonly PlaneRows[];
+  private readonly planes: Plane[];
   private readonly out: Uint32Array;
   private readonly width: number;
-  /** Per plane: upsampled line when uh > 1, and which source row it holds. */
-  private readonly lines: Uint8Array[];
-  private readonly lineRow: Int32Array;
-  /** Per plane, set by source(): the array and offset of the current row's samples. */
+  private readonly height: number;
+  private readonly rowsPerMcu: number;
+  private readonly mcuRows: number;
+  /** Emit each MCU row after the next one is decoded. */
+  private readonly delayed: boolean;
+  /** MCU row being decoded into buffer(). */
+  private row = 0;
+  /** Per plane, set by source(): the array and offset of the current output row's samples. */
   private readonly src: Uint8Array[];
   private readonly base: Int32Array;
 
-  constructor(transform: ColorTransform, planes: readonly PlaneRows[], out: Uint32Array, width: number) {
+  constructor(transform: ColorTransform, specs: readonly PlaneSpec[], out: Uint32Array, width: number, height: number, rowsPerMcu: number, mcuRows: number) {
     this.transform = transform;
-    this.planes = planes;
     this.out = out;
     this.width = width;
-    this.lines = planes.map((p) => new Uint8Array(p.uh > 1 ? width + p.uh : 0));
-    this.lineRow = new Int32Array(planes.length);
-    this.src = planes.map((p) => p.rows);
-    this.base = new Int32Array(planes.length);
+    this.height = height;
+    this.rowsPerMcu = rowsPerMcu;
+    this.mcuRows = mcuRows;
+    const fancyV = (s: PlaneSpec): boolean => s.uv === 2 && s.uh <= 2;
+    this.delayed = specs.some(fancyV);
+    this.planes = specs.map((s): Plane => {
+      const size = s.stride * s.lines;
+      return {
+        ...s,
+        fancyH: s.uh === 2 && s.uv <= 2,
+        fancyV: fancyV(s),
+        buffers: [new Uint8Array(size), new Uint8Array(this.delayed ? size : 0)],
+        above: new Uint8Array(fancyV(s) ? s.stride : 0),
+        line: new Uint8Array(s.uh > 1 || fancyV(s) ? s.stride * s.uh + s.uh : 0),
+        colsum: new Int32Array(fancyV(s) ? s.stride : 0),
+      };
+    });
+    this.src = this.planes.map((p) => p.buffers[0]);
+    this.base = new Int32Array(this.planes.length);
   }
 
-  /** Call before reusing the plane buffers for the next MCU row. */
-  private resetLines(): void {
-    this.lineRow.fill(-1);
+  /** Where the decoder writes plane i's samples for the current MCU row (line l starts at l * stride). */
+  buffer(i: number): Uint8Array {
+    return this.rowBuffer(this.planes[i]!, this.row);
   }
 
-  /** Points src[i]/base[i] at plane i's samples for local output row ly, upsampling horizontally if needed. */
-  private source(i: number, ly: number): void {
+  /** A delayed writer alternates two buffers per plane, so MCU row m-1 survives while row m is decoded. */
+  private rowBuffer(p: Plane, m: number): Uint8Array {
+    return this.delayed ? p.buffers[m & 1] : p.buffers[0];
+  }
+
+  /** The current MCU row is decoded: write the output rows that are now complete. */
+  rowDone(): void {
+    const m = this.row;
+    if (!this.delayed) {
+      this.emit(m);
+    } else {
+      if (m > 0) {
+        this.emit(m - 1);
+        // Row m+1 will overwrite row m-1's buffer: keep its last line as context for row m.
+        for (const p of this.planes) if (p.fancyV) p.above.set(p.buffers[(m - 1) & 1].subarray((p.lines - 1) * p.stride, p.lines * p.stride));
+      }
+      if (m === this.mcuRows - 1) this.emit(m);
+    }
+    this.row++;
+  }
+
+  /** Plane p's sample line g (global index, clamped into the image) while emitting MCU row m: array and offset. */
+  private lineAt(p: Plane, m: number, g: number): [Uint8Array, number] {
+    if (g < 0) g = 0;
+    if (g > p.realLines - 1) g = p.realLines - 1;
+    const local = g - m * p.lines;
+    if (local < 0) return [p.above, 0];
+    if (local >= p.lines) return [p.buffers[(m + 1) & 1], 0]; // only reached by vertical filtering, i.e. when delayed
+    return [this.rowBuffer(p, m), local * p.stride];
+  }
+
+  /** Points src[i]/base[i] at plane i's samples for output row ly of MCU row m, upsampling if needed. */
+  private source(i: number, m: number, ly: number): void {
     const p = this.planes[i]!;
-    const row = (ly / p.uv) | 0;
-    const off = row * p.stride;
-    if (p.uh === 1) {
-      this.src[i] = p.rows;
-      this.base[i] = off;
+    const j = (ly / p.uv) | 0;
+    if (p.uh === 1 && !p.fancyV) {
+      this.src[i] = this.rowBuffer(p, m);
+      this.base[i] = j * p.stride;
       return;
     }
-    const line = this.lines[i]!;
+    const line = p.line;
     this.src[i] = line;
     this.base[i] = 0;
-    if (this.lineRow[i] === row) return; // vertical replication: same source row as the last output row
-    this.lineRow[i] = row;
-    const rows = p.rows;
-    const width = this.width;
+    const n = p.realWidth;
+    const g = m * p.lines + j;
+    if (p.fancyV) {
+      // Vertical triangle filter: 3 x this line + the neighbour on the output row's side.
+      const [cur, co] = this.lineAt(p, m, g);
+      const [nb, no] = this.lineAt(p, m, ly & 1 ? g + 1 : g - 1);
+      const colsum = p.colsum;
+      for (let x = 0; x < n; x++) colsum[x] = 3 * cur[co + x]! + nb[no + x]!;
+      if (p.fancyH) {
+        // h2v2: then horizontally, on sums scaled by 4 (libjpeg's h2v2_fancy_upsample rounding).
+        if (n === 1) {
+          line[0] = (colsum[0]! * 4 + 8) >> 4;
+          line[1] = (colsum[0]! * 4 + 7) >> 4;
+          return;
+        }
+        line[0] = (colsum[0]! * 4 + 8) >> 4;
+        line[1] = (colsum[0]! * 3 + colsum[1]! + 7) >> 4;
+        for (let x = 1; x < n - 1; x++) {
+          const c = colsum[x]! * 3;
+          line[2 * x] = (c + colsum[x - 1]! + 8) >> 4;
+          line[2 * x + 1] = (c + colsum[x + 1]! + 7) >> 4;
+        }
+        line[2 * n - 2] = (colsum[n - 1]! * 3 + colsum[n - 2]! + 8) >> 4;
+        line[2 * n - 1] = (colsum[n - 1]! * 4 + 7) >> 4;
+      } else {
+        // h1v2: vertical only.
+        const bias = ly & 1 ? 2 : 1;
+        for (let x = 0; x < n; x++) line[x] = (colsum[x]! + bias) >> 2;
+      }
+      return;
+    }
+    const [src, so] = this.lineAt(p, m, g);
+    if (p.fancyH) {
+      // h2v1: horizontal triangle filter (libjpeg's h2v1_fancy_upsample).
+      if (n === 1) {
+        line[0] = src[so]!;
+        line[1] = src[so]!;
+        return;
+      }
+      line[0] = src[so]!;
+      line[1] = (src[so]! * 3 + src[so + 1]! + 2) >> 2;
+      for (let x = 1; x < n - 1; x++) {
+        const c = src[so + x]! * 3;
+        line[2 * x] = (c + src[so + x - 1]! + 1) >> 2;
+        line[2 * x + 1] = (c + src[so + x + 1]! + 2) >> 2;
+      }
+      line[2 * n - 2] = (src[so + n - 1]! * 3 + src[so + n - 2]! + 1) >> 2;
+      line[2 * n - 1] = src[so + n - 1]!;
+      return;
+    }
+    // Other integer factors: replicate.
     const uh = p.uh;
-    let s = off;
-    if (uh === 2) {
-      for (let x = 0; x < width; x += 2, s++) {
-        const v = rows[s]!;
-        line[x] = v;
-        line[x + 1] = v;
-      }
-    } else {
-      for (let x = 0; x < width; s++) {
-        const v = rows[s]!;
-        for (let j = 0; j < uh; j++) line[x++] = v;
-      }
+    const width = this.width;
+    let s = so;
+    for (let x = 0; x < width; s++) {
+      const v = src[s]!;
+      for (let k = 0; k < uh; k++) line[x++] = v;
     }
   }
 
-  /** Writes output rows y0 .. y0+count-1 from the planes' current MCU row. */
-  write(y0: number, count: number): void {
-    this.resetLines();
+  /** Writes the output rows of MCU row m. */
+  private emit(m: number): void {
+    const y0 = m * this.rowsPerMcu;
+    const count = Math.min(this.rowsPerMcu, this.height - y0);
     const width = this.width;
     const out = this.out;
     const n = this.planes.length;
     for (let ly = 0; ly < count; ly++) {
-      for (let i = 0; i < n; i++) this.source(i, ly);
+      for (let i = 0; i < n; i++) this.source(i, m, ly);
       const o = (y0 + ly) * width;
       const s0 = this.src[0]!;
       const b0 = this.base[0]!;
@@ -161,9 +269,9 @@ export class RowWriter {
             const cr = s2[b2 + x]!;
             const k = s3[b3 + x]!;
             const c = 255 - CLAMP[y + CR_R[cr]!]!;
-            const m = 255 - CLAMP[y + ((CB_G[cb]! + CR_G[cr]!) >> 16)]!;
+            const mg = 255 - CLAMP[y + ((CB_G[cb]! + CR_G[cr]!) >> 16)]!;
             const ye = 255 - CLAMP[y + CB_B[cb]!]!;
-            out[o + x] = div255(c * k) | (div255(m * k) << 8) | (div255(ye * k) << 16) | ALPHA;
+            out[o + x] = div255(c * k) | (div255(mg * k) << 8) | (div255(ye * k) << 16) | ALPHA;
           }
           break;
         }

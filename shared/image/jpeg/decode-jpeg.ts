@@ -24,14 +24,14 @@
  *   to what the output scale reads: 64 per block at 1/1 (a 12 MP 4:2:0
  *   image, 281k blocks, takes 36 MB), 25 at 1/2, 5 at 1/4, 1 at 1/8 (0.6 MB).
  *   Coefficients above that are needed only as "nonzero" flags for parsing
- *   refinement scans: an 8-byte mask per block (2.3 MB at 12 MP). Scans that
- *   only carry coefficients the scale drops are skipped without decoding,
- *   which at 1/8 is every luma AC scan.
+ *   refinement scans: an 8-byte mask per block (2.3 MB at 12 MP). AC scans
+ *   of a component whose output needs only the DC (luma at 1/8) are skipped
+ *   without Huffman decoding: their bytes are searched for the next marker.
  */
-import { RowWriter, type ColorTransform, type PlaneRows } from './color.ts';
+import { RowWriter, type ColorTransform } from './color.ts';
 import { EntropyReader, IDENTITY_ORDER, ZIGZAG_TO_NATURAL, buildHuffmanTable, type HuffmanTable } from './entropy.ts';
 import { JpegError } from './errors.ts';
-import { dequantTable, idctBlock } from './idct.ts';
+import { dequantTable, idctBlock, zigzagLimit } from './idct.ts';
 
 export { JpegError, type JpegErrorCode } from './errors.ts';
 
@@ -75,9 +75,6 @@ const MAX_SCANS = 256;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** Highest zigzag index an output block of this size reads: 1x1 the DC, 2x2 up to (1,1) = zigzag 4, 4x4 up to (3,3) = 24. */
-const LIMIT_FOR_SIZE: Record<1 | 2 | 4 | 8, number> = { 1: 0, 2: 4, 4: 24, 8: 63 };
-
 interface Component {
   readonly id: number;
   readonly index: number;
@@ -92,8 +89,9 @@ interface Component {
   /** Block grid padded to whole MCUs, as interleaved scans cover it. */
   readonly paddedBlocksWide: number;
   readonly paddedBlocksHigh: number;
-  /** Pixels per block side in the output (its IDCT size), and the zigzag index it reads up to. */
-  readonly size: 1 | 2 | 4 | 8;
+  /** Output pixels per block (its IDCT size: 1, 2, 4 or 8 each way), and the highest zigzag index that reads. */
+  readonly sizeH: number;
+  readonly sizeV: number;
   readonly limit: number;
   /** Replication from component samples to output pixels. */
   readonly uh: number;
@@ -150,7 +148,7 @@ class Decoder {
   private readonly reader: EntropyReader;
   /** Scratch block (80 = 64 + overshoot slots, see ZIGZAG_TO_NATURAL) and IDCT workspace, reused for every block. */
   private readonly blk = new Float64Array(80);
-  private readonly ws = new Float64Array(64);
+  private readonly ws = new Float64Array(72);
 
   constructor(data: Uint8Array, opts: JpegDecodeOptions) {
     this.data = data;
@@ -326,12 +324,11 @@ class Decoder {
     const scale = this.chooseScale(width, height);
     const outBlock = 8 / scale;
     const components = raw.map((c, index): Component => {
-      const hr = maxH / c.h;
-      const vr = maxV / c.v;
       // Subsampled components get a larger IDCT where the ratio allows (up to
-      // 8x8), so 4:2:0 chroma needs no upsampling below scale 1/1.
-      let size = outBlock;
-      while (size < 8 && ((outBlock * hr) % (size * 2)) === 0 && ((outBlock * vr) % (size * 2)) === 0) size *= 2;
+      // 8 pixels a side), so 4:2:0, 4:2:2 and 4:4:0 chroma need no upsampling
+      // below scale 1/1; what is left is replicated.
+      const sizeH = idctSize(outBlock * (maxH / c.h));
+      const sizeV = idctSize(outBlock * (maxV / c.v));
       const cw = Math.ceil((width * c.h) / maxH);
       const ch = Math.ceil((height * c.v) / maxV);
       return {
@@ -343,10 +340,11 @@ class Decoder {
         blocksHigh: Math.ceil(ch / 8),
         paddedBlocksWide: mcusWide * c.h,
         paddedBlocksHigh: mcusHigh * c.v,
-        size: size as 1 | 2 | 4 | 8,
-        limit: LIMIT_FOR_SIZE[size as 1 | 2 | 4 | 8],
-        uh: (outBlock * hr) / size,
-        uv: (outBlock * vr) / size,
+        sizeH,
+        sizeV,
+        limit: zigzagLimit(sizeH, sizeV),
+        uh: (outBlock * (maxH / c.h)) / sizeH,
+        uv: (outBlock * (maxV / c.v)) / sizeV,
         qf: null,
         coefs: new Int16Array(0),
         stored: 0,
@@ -420,7 +418,7 @@ class Decoder {
       if (!c.qf) {
         const q = this.quant[c.tq];
         if (!q) throw new JpegError('corrupt', 'Component uses an undefined quantization table.');
-        c.qf = dequantTable(q, c.size);
+        c.qf = dequantTable(q, c.sizeH, c.sizeV);
       }
       comps.push({ c, dc: dc ?? null, ac: ac ?? null });
       blocksPerMcu += c.h * c.v;
@@ -438,8 +436,11 @@ class Decoder {
     }
 
     if (this.mode === 'streaming') return this.decodeStreaming(frame, comps, dataStart);
-    // At this scale the scan only refines coefficients the output never reads: skip its bytes.
-    if (progressive && ss > 0 && ss > comps[0]!.c.limit) return this.skipScan(dataStart);
+    // A component whose output is DC-only (scale 1/8 luma) needs no AC scan at
+    // all: skip their bytes without decoding. Skipping only the bands above
+    // the limit would be wrong: a later refinement scan over 1..63 needs to
+    // know which of those coefficients earlier scans made nonzero.
+    if (progressive && ss > 0 && comps[0]!.c.limit === 0) return this.skipScan(dataStart);
     return this.decodeToCoefficients(frame, comps, dataStart, ss, se, ah, al);
   }
 
@@ -459,37 +460,36 @@ class Decoder {
     }
   }
 
-  /** Sets up per-component MCU-row sample buffers and the RGBA output. */
-  private startOutput(frame: Frame): { writer: RowWriter; planes: PlaneRows[] } {
+  /** Allocates the RGBA output and a writer holding per-component MCU-row sample buffers. */
+  private startOutput(frame: Frame): RowWriter {
     const pixels = frame.outWidth * frame.outHeight;
     const output = new Uint8Array(pixels * 4);
     this.output = output;
-    const planes = frame.components.map((c): PlaneRows => {
-      const stride = c.paddedBlocksWide * c.size;
-      return { rows: new Uint8Array(stride * c.v * c.size), stride, uh: c.uh, uv: c.uv };
-    });
-    const writer = new RowWriter(this.colorTransform(frame), planes, new Uint32Array(output.buffer, output.byteOffset, pixels), frame.outWidth);
-    return { writer, planes };
-  }
-
-  /** Output rows covered by MCU row `my`. */
-  private writeMcuRow(frame: Frame, writer: RowWriter, my: number): void {
-    const rowsPerMcu = frame.maxV * (8 / frame.scale);
-    const y0 = my * rowsPerMcu;
-    writer.write(y0, Math.min(rowsPerMcu, frame.outHeight - y0));
+    const specs = frame.components.map((c) => ({
+      stride: c.paddedBlocksWide * c.sizeH,
+      lines: c.v * c.sizeV,
+      uh: c.uh,
+      uv: c.uv,
+      realWidth: Math.ceil((c.width * c.sizeH) / 8),
+      realLines: Math.ceil((c.height * c.sizeV) / 8),
+    }));
+    const out32 = new Uint32Array(output.buffer, output.byteOffset, pixels);
+    return new RowWriter(this.colorTransform(frame), specs, out32, frame.outWidth, frame.outHeight, frame.maxV * (8 / frame.scale), frame.mcusHigh);
   }
 
   /** Baseline with every component in this scan: entropy decode, IDCT and colour convert one MCU row at a time. */
   private decodeStreaming(frame: Frame, comps: ScanComponent[], pos: number): number {
-    const { writer, planes } = this.startOutput(frame);
+    const writer = this.startOutput(frame);
     const reader = this.reader;
     const blk = this.blk;
     const ws = this.ws;
+    const buffers: Uint8Array[] = [];
     reader.start(pos);
     const interval = this.restartInterval;
     let todo = interval;
     // A single-component frame has h = v = 1, so its MCUs are its blocks, as a non-interleaved scan wants.
     for (let my = 0; my < frame.mcusHigh; my++) {
+      for (const c of frame.components) buffers[c.index] = writer.buffer(c.index);
       for (let mx = 0; mx < frame.mcusWide; mx++) {
         if (interval !== 0) {
           if (todo === 0) {
@@ -501,14 +501,15 @@ class Decoder {
         for (let i = 0; i < comps.length; i++) {
           const sc = comps[i]!;
           const c = sc.c;
-          const plane = planes[c.index]!;
-          const stride = plane.stride;
-          const size = c.size;
+          const rows = buffers[c.index]!;
+          const sizeH = c.sizeH;
+          const sizeV = c.sizeV;
+          const stride = c.paddedBlocksWide * sizeH;
           const qf = c.qf!;
           for (let vy = 0; vy < c.v; vy++) {
             for (let hx = 0; hx < c.h; hx++) {
               const last = reader.decodeBlock(sc.dc!, sc.ac!, c.index, blk, qf, ZIGZAG_TO_NATURAL, c.limit);
-              idctBlock(size, blk, last, plane.rows, vy * size * stride + (mx * c.h + hx) * size, stride, ws);
+              idctBlock(sizeH, sizeV, blk, last, rows, vy * sizeV * stride + (mx * c.h + hx) * sizeH, stride, ws);
               if (last === 0) blk[0] = 0;
               else blk.fill(0);
             }
@@ -517,7 +518,7 @@ class Decoder {
       }
       // Stop as soon as a row needed bits past the data, rather than decoding zeros to the end.
       if (reader.overran()) throw reader.premature();
-      this.writeMcuRow(frame, writer, my);
+      writer.rowDone();
     }
     return reader.finishScan();
   }
@@ -617,14 +618,15 @@ class Decoder {
   }
 
   private outputCoefficients(frame: Frame): void {
-    const { writer, planes } = this.startOutput(frame);
+    const writer = this.startOutput(frame);
     const blk = this.blk;
     const ws = this.ws;
     for (let my = 0; my < frame.mcusHigh; my++) {
       for (const c of frame.components) {
-        const plane = planes[c.index]!;
-        const stride = plane.stride;
-        const size = c.size;
+        const rows = writer.buffer(c.index);
+        const stride = c.paddedBlocksWide * c.sizeH;
+        const sizeH = c.sizeH;
+        const sizeV = c.sizeV;
         const stored = c.stored;
         const coefs = c.coefs;
         // A component never scanned has no table latched; its blocks are all zero, i.e. mid-grey.
@@ -642,15 +644,22 @@ class Decoder {
                 last = k;
               }
             }
-            idctBlock(size, blk, last, plane.rows, vy * size * stride + bx * size, stride, ws);
+            idctBlock(sizeH, sizeV, blk, last, rows, vy * sizeV * stride + bx * sizeH, stride, ws);
             if (last === 0) blk[0] = 0;
             else blk.fill(0);
           }
         }
       }
-      this.writeMcuRow(frame, writer, my);
+      writer.rowDone();
     }
   }
 }
 
 const ONES = new Float64Array(80).fill(1);
+
+/** Largest power of two <= 8 that divides n: the IDCT size giving n output pixels per block with integer replication. */
+function idctSize(n: number): number {
+  let size = 1;
+  while (size < 8 && n % (size * 2) === 0) size *= 2;
+  return size;
+}

@@ -32,33 +32,34 @@ const ZIGZAG = [
   29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ];
 
+/** Per-dimension weight of frequency k in an n-point output: see dequantTable. */
+function weight(n: number, k: number): number {
+  if (n === 8) return k === 0 ? 1 : Math.SQRT2 * Math.cos((k * Math.PI) / 16); // AAN scale factors
+  if (n === 4) return k === 0 ? 1 : Math.SQRT2; // sqrt(2) * C(k): the 8-point normalisation carried to 4 points
+  return 1; // 2 points: sqrt(2) * C(1) * cos(pi/4) = 1, so every term is +-G; 1 point: the DC alone
+}
+
 /**
  * Multipliers for quantized coefficients, indexed by zigzag position (the
  * order the entropy decoder produces them), padded to 80 entries to match
- * ZIGZAG_TO_NATURAL. `quant` is the DQT table in zigzag order.
+ * ZIGZAG_TO_NATURAL. `quant` is the DQT table in zigzag order; the output
+ * block is width x height pixels (equal except for subsampled chroma at
+ * reduced scales, e.g. 4:2:2 chroma at 1/8 is 2 wide and 1 high).
  */
-export function dequantTable(quant: Uint16Array, size: 1 | 2 | 4 | 8): Float64Array {
+export function dequantTable(quant: Uint16Array, width: number, height: number): Float64Array {
   const qf = new Float64Array(80);
   for (let k = 0; k < 64; k++) {
     const n = ZIGZAG[k]!;
-    const row = n >> 3;
-    const col = n & 7;
-    let w: number;
-    if (size === 8) {
-      // AAN scale factors: 1 for k = 0, sqrt(2) * cos(k * pi / 16) otherwise.
-      const aanRow = row === 0 ? 1 : Math.SQRT2 * Math.cos((row * Math.PI) / 16);
-      const aanCol = col === 0 ? 1 : Math.SQRT2 * Math.cos((col * Math.PI) / 16);
-      w = aanRow * aanCol;
-    } else if (size === 4) {
-      // sqrt(2) * C(u) per dimension: the 8-point normalisation carried to 4 points.
-      w = (row === 0 ? 1 : Math.SQRT2) * (col === 0 ? 1 : Math.SQRT2);
-    } else {
-      // 2 points: sqrt(2) * C(1) * cos(pi / 4) = 1, so every term is +-G.
-      w = 1;
-    }
-    qf[k] = (quant[k]! * w) / 8;
+    qf[k] = (quant[k]! * weight(height, n >> 3) * weight(width, n & 7)) / 8;
   }
   return qf;
+}
+
+/** Highest zigzag index inside the top-left width x height coefficients: what an output block of that size reads. */
+export function zigzagLimit(width: number, height: number): number {
+  let limit = 0;
+  for (let k = 0; k < 64; k++) if ((ZIGZAG[k]! & 7) < width && ZIGZAG[k]! >> 3 < height) limit = k;
+  return limit;
 }
 
 const R2 = 1.414213562; // 2 * cos(4pi/16)
@@ -217,18 +218,94 @@ export function idct2(blk: Float64Array, out: Uint8Array, off: number, stride: n
   out[off + stride + 1] = CLAMP[((a - b - c + d) | 0) & 1023]!;
 }
 
-/** Writes a size x size block of pixels; `last` is the highest zigzag index set (0: DC only). */
-export function idctBlock(size: number, blk: Float64Array, last: number, out: Uint8Array, off: number, stride: number, ws: Float64Array): void {
-  if (last === 0 || size === 1) {
+/**
+ * One n-point pass of a separable IDCT for a rectangular output block, from
+ * src[so + i * step] to dst[d + i * dstep], i < n. Only non-square blocks
+ * (subsampled chroma at reduced scales) come here, so it favours brevity.
+ */
+function pass(n: number, src: Float64Array, so: number, step: number, bias: number, dst: Float64Array, d: number, dstep: number): void {
+  const h0 = src[so]! + bias;
+  if (n === 1) {
+    dst[d] = h0;
+  } else if (n === 2) {
+    const h1 = src[so + step]!;
+    dst[d] = h0 + h1;
+    dst[d + dstep] = h0 - h1;
+  } else if (n === 4) {
+    const h1 = src[so + step]!;
+    const h2 = src[so + 2 * step]!;
+    const h3 = src[so + 3 * step]!;
+    const e0 = h0 + h2 * C4;
+    const e1 = h0 - h2 * C4;
+    const o0 = h1 * C1 + h3 * C3;
+    const o1 = h1 * C3 - h3 * C1;
+    dst[d] = e0 + o0;
+    dst[d + dstep] = e1 + o1;
+    dst[d + 2 * dstep] = e1 - o1;
+    dst[d + 3 * dstep] = e0 - o0;
+  } else {
+    const d0 = h0;
+    const d1 = src[so + step]!;
+    const d2 = src[so + 2 * step]!;
+    const d3 = src[so + 3 * step]!;
+    const d4 = src[so + 4 * step]!;
+    const d5 = src[so + 5 * step]!;
+    const d6 = src[so + 6 * step]!;
+    const d7 = src[so + 7 * step]!;
+    const t10 = d0 + d4;
+    const t11 = d0 - d4;
+    const t13 = d2 + d6;
+    const t12 = (d2 - d6) * R2 - t13;
+    const e0 = t10 + t13;
+    const e3 = t10 - t13;
+    const e1 = t11 + t12;
+    const e2 = t11 - t12;
+    const z13 = d5 + d3;
+    const z10 = d5 - d3;
+    const z11 = d1 + d7;
+    const z12 = d1 - d7;
+    const o7 = z11 + z13;
+    const o11 = (z11 - z13) * R2;
+    const z5 = (z10 + z12) * C2X2;
+    const o10 = K1 * z12 - z5;
+    const o12 = K2 * z10 + z5;
+    const o6 = o12 - o7;
+    const o5 = o11 - o6;
+    const o4 = o10 + o5;
+    dst[d] = e0 + o7;
+    dst[d + 7 * dstep] = e0 - o7;
+    dst[d + dstep] = e1 + o6;
+    dst[d + 6 * dstep] = e1 - o6;
+    dst[d + 2 * dstep] = e2 + o5;
+    dst[d + 5 * dstep] = e2 - o5;
+    dst[d + 4 * dstep] = e3 + o4;
+    dst[d + 3 * dstep] = e3 - o4;
+  }
+}
+
+/** width x height block (width !== height) through two generic passes. `ws` needs 64 + 8 entries. */
+function idctRect(blk: Float64Array, width: number, height: number, out: Uint8Array, off: number, stride: number, ws: Float64Array): void {
+  for (let c = 0; c < width; c++) pass(height, blk, c, 8, 0, ws, c, 8);
+  for (let r = 0; r < height; r++) {
+    pass(width, ws, r * 8, 1, PIXEL_BIAS, ws, 64, 1);
+    const p = off + r * stride;
+    for (let c = 0; c < width; c++) out[p + c] = CLAMP[(ws[64 + c]! | 0) & 1023]!;
+  }
+}
+
+/** Writes a width x height block of pixels; `last` is the highest zigzag index set (0: DC only). ws needs 72 entries. */
+export function idctBlock(width: number, height: number, blk: Float64Array, last: number, out: Uint8Array, off: number, stride: number, ws: Float64Array): void {
+  if (last === 0 || width * height === 1) {
     const v = CLAMP[((blk[0]! + PIXEL_BIAS) | 0) & 1023]!;
-    if (size === 1) {
+    if (width * height === 1) {
       out[off] = v;
       return;
     }
-    for (let r = 0; r < size; r++, off += stride) out.fill(v, off, off + size);
+    for (let r = 0; r < height; r++, off += stride) out.fill(v, off, off + width);
     return;
   }
-  if (size === 8) idct8(blk, out, off, stride, ws);
-  else if (size === 4) idct4(blk, out, off, stride, ws);
+  if (width !== height) idctRect(blk, width, height, out, off, stride, ws);
+  else if (width === 8) idct8(blk, out, off, stride, ws);
+  else if (width === 4) idct4(blk, out, off, stride, ws);
   else idct2(blk, out, off, stride);
 }

@@ -1,0 +1,91 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../../../shared/http/app-env.ts';
+import { ingestImage, summarize } from '../../../shared/ingest/ingest-image.ts';
+import { answerTask, type AnyImageTask } from '../../../shared/tasks/image-task.ts';
+import { parseParams } from '../../../shared/tasks/params.ts';
+import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../openapi/schemas.ts';
+import { classifyTask } from './classify.ts';
+import { detectTask } from './detect.ts';
+import { embedTask } from './embed.ts';
+import { inspectTask } from './inspect.ts';
+import { moderateTask } from './moderate.ts';
+
+/**
+ * One call, many features (as Google Vision's `features` and Immich's
+ * `entries`): the image is received, hashed and decoded once, and each
+ * section runs the same task object as its own route, so sections share
+ * cache entries with /v1/classify, /v1/detect... and a second call with
+ * more features computes only what is new.
+ */
+export const FEATURES: Record<string, { task: AnyImageTask; /** the one field of the route's answer that is the section */ field?: string }> = {
+  tags: { task: classifyTask, field: 'labels' },
+  objects: { task: detectTask, field: 'objects' },
+  moderation: { task: moderateTask },
+  embedding: { task: embedTask },
+};
+
+const FEATURE_NAMES = Object.keys(FEATURES) as [string, ...string[]];
+const Feature = z.enum(FEATURE_NAMES);
+
+const AnalyzeParams = z
+  .object({
+    features: z
+      .preprocess((value) => (typeof value === 'string' ? value.split(',').map((f) => f.trim()).filter(Boolean) : value), z.array(Feature).min(1))
+      .default(FEATURE_NAMES)
+      .openapi({ description: `Comma-separated (query) or array (JSON): ${FEATURE_NAMES.join(', ')}. Default: all edge features.` }),
+    ...Object.fromEntries(
+      FEATURE_NAMES.map((name) => [
+        name,
+        z.record(z.string(), z.unknown()).optional().openapi({ description: `Parameters of the ${name} section, as its own route takes them (JSON bodies only).` }),
+      ]),
+    ),
+  })
+  .strict();
+
+const AnalyzeResult = z.object({
+  tags: z.unknown().optional(),
+  objects: z.unknown().optional(),
+  moderation: z.unknown().optional(),
+  embedding: z.unknown().optional(),
+  phash: z.string(),
+  models: z.record(z.string(), z.string()).openapi({ description: 'The model behind each section: `<id>@<version>`.' }),
+  cache: z.record(z.string(), z.enum(['HIT', 'MISS'])).openapi({ description: 'Where each section came from.' }),
+  image: ImageSummarySchema,
+});
+
+export const analyzeRoute = createRoute({
+  method: 'post',
+  path: '/v1/analyze',
+  summary: 'Several features from one upload and one decode: tags, objects, moderation, embedding, plus the perceptual hash',
+  tags: ['tasks'],
+  request: { query: AnalyzeParams, body: imageRequestBody(AnalyzeParams) },
+  responses: imageTaskResponses(AnalyzeResult, 'Each requested section; `X-Cache: HIT` only when every section came from the cache'),
+});
+
+export function registerAnalyze(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath(analyzeRoute);
+  app.post(analyzeRoute.path, async (c) => {
+    const timing = c.get('timing');
+    const image = await ingestImage(c.req.raw, c.get('config'), timing);
+    const params = parseParams(AnalyzeParams, image.params);
+    const body: Record<string, unknown> = {};
+    const models: Record<string, string> = {};
+    const cache: Record<string, 'HIT' | 'MISS'> = {};
+    // Sections run one after another: an isolate has one thread, and running
+    // models concurrently would only raise peak memory.
+    for (const feature of new Set(params.features)) {
+      const options = (params as Record<string, unknown>)[feature] as Record<string, unknown> | undefined;
+      const start = performance.now();
+      const { task, field } = FEATURES[feature]!;
+      const answer = await answerTask(c, task, image, options ?? {});
+      timing.add(`feature.${feature}`, performance.now() - start);
+      body[feature] = field ? (answer.body as Record<string, unknown>)[field] : answer.body;
+      models[feature] = answer.model;
+      cache[feature] = answer.hit ? 'HIT' : 'MISS';
+    }
+    const { body: inspected } = await answerTask(c, inspectTask, image, {});
+    const phash = (inspected as { phash: string }).phash;
+    const allHit = Object.values(cache).every((v) => v === 'HIT');
+    return c.json({ ...body, phash, models, cache, image: summarize(image) }, 200, { 'x-cache': allHit ? 'HIT' : 'MISS' });
+  });
+}
