@@ -8,9 +8,18 @@ export default defineConfig({
       {
         // Everything that runs in the Workers runtime: the Worker called as a
         // client would, and the shared modules it is built from.
-        plugins: [bytesPlugin(), cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        plugins: [
+          bytesPlugin(),
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: './wrangler.toml' },
+            // The local fixture origin is the one plain-http origin the Worker may fetch in tests,
+            // with a short fetch timeout so the slow-origin test is quick.
+            miniflare: { bindings: { ALLOW_HTTP_ORIGINS: inject('fixtureOrigin'), FETCH_TIMEOUT_MS: '1500' } },
+          })),
+        ],
         test: {
           name: 'workerd',
+          globalSetup: ['./test/support/fixture-server.ts'],
           include: ['test/**/*.test.ts', 'shared/**/*.test.ts', 'functions/**/*.test.ts'],
           exclude: ['test/golden/**'],
           testTimeout: 60_000,
