@@ -19,6 +19,12 @@ export interface LoadedModel {
 }
 
 const loads = new Map<string, Promise<LoadedModel>>();
+const ready = new Map<string, LoadedModel>();
+
+/** Models with a live session in this isolate, for health and memory reports. */
+export function loadedModels(): Array<{ model: string; loadMs: number }> {
+  return [...ready.values()].map((m) => ({ model: `${m.manifest.id}@${m.manifest.version}`, loadMs: Math.round(m.loadMs) }));
+}
 
 export function loadModel(files: Fetcher, manifest: ModelManifest): Promise<LoadedModel> {
   const key = `${manifest.id}@${manifest.version}`;
@@ -26,7 +32,7 @@ export function loadModel(files: Fetcher, manifest: ModelManifest): Promise<Load
   if (!load) {
     load = createModel(files, manifest);
     loads.set(key, load);
-    load.catch(() => loads.delete(key));
+    load.then((model) => ready.set(key, model)).catch(() => loads.delete(key));
   }
   return load;
 }

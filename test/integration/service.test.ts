@@ -5,7 +5,7 @@ describe('service surface', () => {
   it('answers /healthz', async () => {
     const response = await call('/healthz');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(await response.json()).toMatchObject({ status: 'ok', isolate: { ort_wasm_bytes: expect.any(Number), models: expect.any(Array) } });
   });
 
   it('lists models with id, version, task, installed and licence', async () => {

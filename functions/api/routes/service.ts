@@ -1,5 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../shared/http/app-env.ts';
+import { ortMemoryBytes } from '../../../shared/inference/ort-wasm.ts';
+import { loadedModels } from '../../../shared/models/model-store.ts';
 import { models } from '../models.ts';
 
 const ModelSchema = z
@@ -27,7 +29,19 @@ export const healthRoute = createRoute({
   path: '/healthz',
   summary: 'Liveness',
   tags: ['service'],
-  responses: { 200: { description: 'The Worker is serving', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } } } },
+  responses: {
+    200: {
+      description: 'The Worker is serving; `isolate` says what this isolate holds (models with live sessions, ORT wasm memory)',
+      content: {
+        'application/json': {
+          schema: z.object({
+            status: z.literal('ok'),
+            isolate: z.object({ ort_wasm_bytes: z.number().int(), models: z.array(z.object({ model: z.string(), loadMs: z.number() })) }),
+          }),
+        },
+      },
+    },
+  },
 });
 
 /** Models that are always present: the hashing "models" of the foundation. */
@@ -36,7 +50,7 @@ const BUILTIN_MODELS: Array<z.infer<typeof ModelSchema>> = [
 ];
 
 export function registerService(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const, isolate: { ort_wasm_bytes: ortMemoryBytes(), models: loadedModels() } }, 200));
   app.openapi(modelsRoute, async (c) => {
     // Installed = the weights the manifest names are present (models pulled at deploy time may not be).
     const listed = await Promise.all(
