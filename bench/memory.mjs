@@ -1,0 +1,40 @@
+// Isolate memory as the models load one after another: ORT's wasm linear
+// memory (from /healthz; it never shrinks) and the JS heap (inspector).
+// The Workers limit is 128 MB per isolate for both together.
+import { readFileSync } from 'node:fs';
+import { isolateHeap } from './lib/worker.mjs';
+
+const MiB = 1024 * 1024;
+const ROUTES = [
+  ['/v1/classify', 'mobilenet-v2'],
+  ['/v1/embed', 'mobilenet-v2-features'],
+  ['/v1/moderate', 'nsfw-mobilenet-v2'],
+  ['/v1/detect', 'yolox-nano'],
+];
+
+export async function benchMemory(worker, extraRoutes = []) {
+  const photo = readFileSync(new URL('../test/fixtures/photos/dog-bicycle-truck.jpg', import.meta.url));
+  const rows = [];
+  const snapshot = async (step) => {
+    const health = await (await fetch(`${worker.origin}/healthz`)).json();
+    const heap = await isolateHeap(worker.inspectorPort).catch(() => undefined);
+    const ort = health.isolate.ort_wasm_bytes;
+    const js = heap?.usedSize;
+    rows.push({ step, ort, js, total: ort + (js ?? 0) });
+  };
+  await snapshot('started');
+  for (const [route, model] of [...ROUTES, ...extraRoutes]) {
+    const response = await fetch(`${worker.origin}${route}`, { method: 'POST', body: photo, headers: { 'content-type': 'image/jpeg' } });
+    if (!response.ok) throw new Error(`${route}: ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+    await snapshot(`+ ${model}`);
+  }
+  return rows;
+}
+
+export function memoryTable(rows) {
+  const f = (b) => (b === undefined ? 'n/a' : (b / MiB).toFixed(1));
+  const lines = ['| after loading | ORT wasm memory (MiB) | JS heap used (MiB) | together (MiB) | of 128 MB |', '|---|---|---|---|---|'];
+  for (const r of rows) lines.push(`| ${r.step} | ${f(r.ort)} | ${f(r.js)} | ${f(r.total)} | ${((r.total / (128 * 1e6)) * 100).toFixed(0)}% |`);
+  return lines.join('\n');
+}
