@@ -1,0 +1,285 @@
+// pullModel(): install one MobileCLIP model into models/<id>/ from the facts in
+// models/pull-sources.json. Every file is downloaded to a .part, verified (size and
+// sha256), and only when *all* of them are verified are they renamed into place
+// and manifest.json written. A failed pull therefore never leaves a manifest that
+// names files it does not have, nor a file the manifest does not describe.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { ModelManifest } from '../../../shared/models/manifest.ts';
+import { downloadFile, PullError } from './download.ts';
+import type { DownloadTuning } from './download.ts';
+import { ASSET_LIMIT_BYTES, ISOLATE_LIMIT_BYTES, RUNTIME_BYTES, estimateEncoderBytes } from './estimate.ts';
+import { Terminal, formatBytes } from './progress.ts';
+import type { Sink } from './progress.ts';
+import { resolveUrl, selectFiles } from './sources.ts';
+import type { PullSources, Role, SourceFile, SourceModel } from './sources.ts';
+
+export { PullError, IntegrityError } from './download.ts';
+
+export interface PullOptions {
+  /** e.g. "mobileclip-s0" (a key of models in pull-sources.json). */
+  id: string;
+  /** A named variant of the model (recommended | int8 | fp16 | fp32); default: the model's defaultVariant. */
+  variant?: string | undefined;
+  /** Base URL replacing the upstream origin (see sources.ts resolveUrl). */
+  mirror?: string | null | undefined;
+  /** The models/ directory; files go to <modelsDir>/<id>/. */
+  modelsDir: string;
+  sources: PullSources;
+  /** Download files whose sha256 is not pinned (and print what they hashed to). */
+  allowUnverified?: boolean | undefined;
+  /** Download again even when a file is present with the right sha256. */
+  force?: boolean | undefined;
+  /** Where messages and progress go (default: process.stdout). */
+  output?: Sink | undefined;
+  /** Files above this size are kept out of the Worker's assets (default: the 25 MiB Workers limit). */
+  assetLimitBytes?: number | undefined;
+  download?: DownloadTuning | undefined;
+  fetch?: typeof fetch | undefined;
+}
+
+export interface InstalledFile {
+  role: Role;
+  /** Relative to models/<id>/. */
+  path: string;
+  bytes: number;
+  sha256: string;
+  variant: string;
+  upstreamPath: string;
+  /** Not pinned in pull-sources.json: the sha256 is what was received. */
+  unverified: boolean;
+  /** Under source/, which models/.assetsignore keeps out of the Worker. */
+  servedToWorker: boolean;
+  action: 'downloaded' | 'already installed';
+}
+
+export interface PullResult {
+  id: string;
+  variant: string;
+  dir: string;
+  manifestPath: string;
+  manifest: ModelManifest;
+  files: InstalledFile[];
+  /** Rough wasm memory of the encoders the Worker can load (see estimate.ts). */
+  memoryEstimateBytes: number;
+  warnings: string[];
+}
+
+/** Installed file name per role; stable across variants so manifest paths do not move. */
+const INSTALLED_NAME: Record<Role, string> = { image: 'image_model.onnx', text: 'text_model.onnx', licence: 'LICENSE' };
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+const exists = (path: string) => stat(path).then(() => true, () => false);
+
+interface Planned {
+  role: Role;
+  file: SourceFile;
+  url: string;
+  /** Relative to the model folder: "<name>" or "source/<name>". */
+  path: string;
+  dest: string;
+  size: number;
+  servedToWorker: boolean;
+}
+
+function plan(model: SourceModel, variant: string, o: PullOptions, dir: string, sources: PullSources): Planned[] {
+  const limit = o.assetLimitBytes ?? ASSET_LIMIT_BYTES;
+  return selectFiles(model, variant).map(({ role, file }) => {
+    const size = file.bytes ?? file.approxBytes!;
+    // Over the asset limit, a file in models/<id>/ would make `wrangler dev` and
+    // `wrangler deploy` refuse the whole assets directory. Under source/ (ignored by
+    // models/.assetsignore, like the other models' unconverted originals) it stays
+    // available to Node-side tools and out of the Worker.
+    const servedToWorker = size <= limit;
+    const path = servedToWorker ? INSTALLED_NAME[role] : `source/${INSTALLED_NAME[role]}`;
+    return { role, file, url: resolveUrl(file.url, sources.upstreamBase, o.mirror), path, dest: join(dir, path), size, servedToWorker };
+  });
+}
+
+export async function pullModel(o: PullOptions): Promise<PullResult> {
+  const term = new Terminal(o.output ?? process.stdout);
+  const sources = o.sources;
+  const model = sources.models[o.id];
+  if (!model) throw new PullError(`unknown model "${o.id}"; known: ${Object.keys(sources.models).join(', ')}`);
+  const variant = o.variant ?? model.defaultVariant;
+  if (!model.variants[variant]) throw new PullError(`unknown variant "${variant}" for ${o.id}; choose one of: ${Object.keys(model.variants).join(', ')}`);
+  const dir = join(o.modelsDir, o.id);
+  const planned = plan(model, variant, o, dir, sources);
+  const warnings: string[] = [];
+
+  // Refuse unpinned files before fetching anything: trusting whatever arrives is opt-in.
+  const unpinned = planned.filter((p) => p.file.sha256 === null);
+  if (unpinned.length > 0 && !o.allowUnverified) {
+    throw new PullError(
+      `refusing to install ${o.id} (${variant}): models/pull-sources.json pins no sha256 for\n` +
+        unpinned.map((p) => `    ${p.file.path} (${p.role}, ${p.file.variant})`).join('\n') +
+        `\n  so nothing could prove the download is the publisher's file. Pass --allow-unverified to download anyway;` +
+        ` the tool then prints the sha256 it received so you can check it and pin it in models/pull-sources.json.`,
+    );
+  }
+
+  term.log(`Pulling ${o.id}: ${model.name} from ${model.repo} @ ${model.revision.slice(0, 12)}, variant ${variant}${o.mirror ? ` via mirror ${o.mirror}` : ''}`);
+  for (const p of planned) {
+    if (p.file.warning) warnings.push(`${p.file.path}: ${p.file.warning}`);
+    if (p.file.sha256 === null) warnings.push(`${p.file.path}: no pinned sha256 (--allow-unverified); its sha256 is printed below so it can be checked and pinned.`);
+    if (!p.servedToWorker) {
+      warnings.push(
+        `${p.file.path} (${formatBytes(p.size)}) is over the ${formatBytes(o.assetLimitBytes ?? ASSET_LIMIT_BYTES)} Workers static-asset limit, so it is installed as ` +
+          `${o.id}/${p.path}, which models/.assetsignore keeps out of the Worker: Node-side tools can use it, the Worker cannot load it.`,
+      );
+    }
+  }
+  for (const w of warnings) term.log(`  warning: ${w}`);
+
+  // Phase 1: every file verified into its .part (or found already installed).
+  const installed: InstalledFile[] = [];
+  const toCommit: { part: string; dest: string }[] = [];
+  for (const p of planned) {
+    const base = {
+      role: p.role, path: p.path, variant: p.file.variant, upstreamPath: p.file.path,
+      unverified: p.file.sha256 === null, servedToWorker: p.servedToWorker,
+    };
+    if (!o.force && p.file.sha256 !== null && (await exists(p.dest))) {
+      const have = await sha256File(p.dest);
+      if (have === p.file.sha256) {
+        const bytes = (await stat(p.dest)).size;
+        term.log(`  ${p.path}: already installed (sha256 ${have.slice(0, 12)}… verified)`);
+        installed.push({ ...base, bytes, sha256: have, action: 'already installed' });
+        continue;
+      }
+      term.log(`  ${p.path}: present but its sha256 differs (another variant, or damaged); downloading`);
+    }
+    await mkdir(dirname(p.dest), { recursive: true });
+    const part = `${p.dest}.part`;
+    if (o.force) await rm(part, { force: true });
+    term.log(`  ${p.path} <- ${p.file.path} (${p.file.variant}, ${p.file.bytes === null ? `~${formatBytes(p.size)}` : formatBytes(p.size)}) from ${p.url}`);
+    const result = await downloadFile({
+      ...o.download,
+      url: p.url,
+      partPath: part,
+      expected: { bytes: p.file.bytes, sha256: p.file.sha256 },
+      label: p.path,
+      term,
+      ...(o.fetch ? { fetch: o.fetch } : {}),
+    });
+    if (p.file.sha256 === null) term.log(`  ${p.path}: UNVERIFIED, received ${result.bytes} bytes with sha256 ${result.sha256}`);
+    else term.log(`  ${p.path}: ${result.bytes} bytes, sha256 ${result.sha256.slice(0, 12)}… verified`);
+    toCommit.push({ part, dest: p.dest });
+    installed.push({ ...base, bytes: result.bytes, sha256: result.sha256, action: 'downloaded' });
+  }
+
+  // Phase 2: atomic renames (same directory, same file system), then drop a copy left
+  // in the other placement by an earlier variant, then the manifest.
+  for (const c of toCommit) await rename(c.part, c.dest);
+  for (const p of planned) {
+    const other = join(dir, p.servedToWorker ? `source/${INSTALLED_NAME[p.role]}` : INSTALLED_NAME[p.role]);
+    await rm(other, { force: true });
+  }
+  const manifest = buildManifest(o.id, variant, model, sources, installed);
+  const manifestPath = join(dir, 'manifest.json');
+  await writeFile(`${manifestPath}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
+  await rename(`${manifestPath}.tmp`, manifestPath);
+
+  const memoryEstimateBytes = RUNTIME_BYTES + installed
+    .filter((f) => f.role !== 'licence' && f.servedToWorker)
+    .reduce((sum, f) => sum + estimateEncoderBytes(f.role as 'image' | 'text', f.variant, f.bytes), 0);
+  const result: PullResult = { id: o.id, variant, dir, manifestPath, manifest, files: installed, memoryEstimateBytes, warnings };
+  term.log(summary(result, model, sources, o.modelsDir));
+  return result;
+}
+
+// No mirror URL in the manifest: it is committed with the model, and provenance is the upstream url plus the sha256.
+function buildManifest(id: string, variant: string, model: SourceModel, sources: PullSources, installed: InstalledFile[]): ModelManifest {
+  const file = (role: Role) => installed.find((f) => f.role === role)!;
+  const image = file('image');
+  const text = file('text');
+  const licence = installed.find((f) => f.role === 'licence');
+  const io = model.io;
+  const pre = model.preprocessing;
+  const choice = model.variants[variant]!;
+  const manifest = {
+    id,
+    version: `${model.revision.slice(0, 12)}-image-${choice.image}-text-${choice.text}`,
+    task: 'embed',
+    description:
+      `${model.name} image encoder (Apple; ONNX export ${model.repo} @${model.revision.slice(0, 12)}, image ${choice.image}, text ${choice.text}): ` +
+      `${pre.image.size}x${pre.image.size} RGB in [0,1] -> ${io.image.output.shape[1]}-d embedding in the shared image-text space; the text encoder is listed beside it.`,
+    licence: sources.licence.manifestValue,
+    source: {
+      upstream: `${sources.upstreamBase}/${model.repo}/tree/${model.revision}`,
+      repo: model.repo,
+      revision: model.revision,
+      variant,
+      ...(licence ? { licenceFile: licence.path } : {}),
+      files: installed.map((f) => ({
+        role: f.role, path: f.path, upstreamPath: f.upstreamPath, variant: f.variant,
+        sha256Pinned: !f.unverified, servedToWorker: f.servedToWorker,
+      })),
+      // Not yet part of the manifest schema: what a text-embedding path needs.
+      text: {
+        input: io.text.input.name,
+        dtype: io.text.input.dtype,
+        contextLength: pre.text.contextLength,
+        padTokenId: pre.text.padTokenId,
+        output: io.text.output.name,
+        dims: io.text.output.shape[1],
+      },
+      facts: 'models/pull-sources.json',
+    },
+    files: {
+      model: { path: image.path, bytes: image.bytes, sha256: image.sha256 },
+      text: { path: text.path, bytes: text.bytes, sha256: text.sha256 },
+    },
+    input: {
+      name: io.image.input.name,
+      layout: 'NCHW',
+      dtype: 'float32',
+      width: pre.image.crop,
+      height: pre.image.crop,
+      resize: 'crop',
+      channels: pre.image.channels,
+      normalize: { scale: pre.image.rescale, mean: pre.image.mean, std: pre.image.std },
+    },
+    output: { name: io.image.output.name, kind: 'embedding' },
+  };
+  // The API validates manifests strictly; failing here beats a registry that will not start.
+  const parsed = ModelManifest.safeParse(manifest);
+  if (!parsed.success) throw new PullError(`internal error: the manifest for ${id} does not fit shared/models/manifest.ts: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+function summary(r: PullResult, model: SourceModel, sources: PullSources, modelsDir: string): string {
+  const rel = relative(process.cwd(), r.dir) || r.dir;
+  const lines = [
+    '',
+    `Installed ${r.id} (${model.name}, ${model.repo} @${model.revision.slice(0, 12)}, variant ${r.variant}) in ${rel}/:`,
+  ];
+  for (const f of r.files) {
+    const where = f.servedToWorker ? '' : '  [kept out of the Worker: over the 25 MiB asset limit]';
+    const check = f.unverified ? `sha256 ${f.sha256} (UNVERIFIED: check it, then pin it)` : `sha256 ${f.sha256.slice(0, 12)}…`;
+    lines.push(`  ${f.path.padEnd(24)} ${String(f.bytes).padStart(11)} bytes  ${f.role}/${f.variant}  ${check}  ${f.action}${where}`);
+  }
+  lines.push(`  manifest.json`);
+  const served = r.files.filter((f) => f.role !== 'licence' && f.servedToWorker);
+  const estimate = `${formatBytes(r.memoryEstimateBytes)}`;
+  lines.push(
+    '',
+    `Memory (rough estimate, not measured): ${served.map((f) => f.role).join(' + ') || 'nothing'} in one isolate ≈ ${estimate} of wasm memory ` +
+      `(limit ${formatBytes(ISOLATE_LIMIT_BYTES)} per isolate, shared with everything else the Worker loads).` +
+      (r.memoryEstimateBytes > ISOLATE_LIMIT_BYTES ? ' That is over the limit: expect the isolate to run out of memory.' : ''),
+  );
+  lines.push(`Licence: ${sources.licence.manifestValue}. ${sources.licence.conclusion}`);
+  const registry = join(modelsDir, 'registry-manifests.ts');
+  lines.push(
+    `The API serves the models listed in ${relative(process.cwd(), registry) || registry}; list ${r.id}/manifest.json there if it is not yet.`,
+    'Restart `npm run dev` to load it.',
+  );
+  return lines.join('\n');
+}
