@@ -8,6 +8,7 @@ import { ApiError } from './errors/api-error.ts';
 export interface ApiConfig {
   maxImageBytes: number;
   maxImagePixels: number;
+  maxFullDecodePixels: number;
   cacheTtlSeconds: number;
   fetchTimeoutMs: number;
   allowHttpOrigins: string[];
@@ -16,20 +17,29 @@ export interface ApiConfig {
 export interface ConfigVars {
   MAX_IMAGE_BYTES?: string;
   MAX_IMAGE_PIXELS?: string;
+  MAX_FULL_DECODE_PIXELS?: string;
   CACHE_TTL_SECONDS?: string;
   FETCH_TIMEOUT_MS?: string;
   ALLOW_HTTP_ORIGINS?: string;
 }
 
 /**
- * 25 MP: a decoded image costs 3 bytes a pixel here plus the codec's own
- * RGBA copy (4 bytes a pixel in WASM memory that never shrinks), so 25 MP
- * is ~175 MB at full resolution; JPEGs are decoded with DCT-domain scaling
- * (far less), and other formats are held to MAX_FULL_DECODE_PIXELS.
+ * Pixel caps derived from the 128 MB isolate. ORT's wasm memory holds about
+ * 40 MB with every edge model loaded, the JS heap ~10 MB, leaving ~70 MB for
+ * one decode at a time.
+ * - JPEG is decoded with DCT-domain scaling straight to the size a task
+ *   needs (a model input is at most ~1000 px), so even 50 MP costs a few MB:
+ *   the 1/8-scale output plus, for progressive files, 2 bytes of DC and an
+ *   8-byte mask per 8x8 block (~10 MB at 50 MP). MAX_IMAGE_PIXELS bounds it.
+ * - PNG and WebP are decoded at full size by WASM codecs: 4 bytes a pixel in
+ *   codec memory (which never shrinks), a 4-byte JS copy and a 3-byte RGB
+ *   raster: ~11 bytes a pixel at peak, so 4 MP costs ~44 MB.
+ *   MAX_FULL_DECODE_PIXELS bounds it (GIF's first frame too).
  */
 export const DEFAULTS = {
   maxImageBytes: 15 * 1024 * 1024,
-  maxImagePixels: 25_000_000,
+  maxImagePixels: 50_000_000,
+  maxFullDecodePixels: 4_000_000,
   cacheTtlSeconds: 30 * 24 * 3600,
   fetchTimeoutMs: 5000,
 } as const;
@@ -47,6 +57,7 @@ export function readConfig(vars: ConfigVars): ApiConfig {
   return {
     maxImageBytes: positiveInt('MAX_IMAGE_BYTES', vars.MAX_IMAGE_BYTES, DEFAULTS.maxImageBytes),
     maxImagePixels: positiveInt('MAX_IMAGE_PIXELS', vars.MAX_IMAGE_PIXELS, DEFAULTS.maxImagePixels),
+    maxFullDecodePixels: positiveInt('MAX_FULL_DECODE_PIXELS', vars.MAX_FULL_DECODE_PIXELS, DEFAULTS.maxFullDecodePixels),
     cacheTtlSeconds: positiveInt('CACHE_TTL_SECONDS', vars.CACHE_TTL_SECONDS, DEFAULTS.cacheTtlSeconds),
     fetchTimeoutMs: positiveInt('FETCH_TIMEOUT_MS', vars.FETCH_TIMEOUT_MS, DEFAULTS.fetchTimeoutMs),
     allowHttpOrigins: (vars.ALLOW_HTTP_ORIGINS ?? '')

@@ -8,8 +8,10 @@ import orientation6 from '../../test/fixtures/ingest/orientation-6.jpg?bytes';
 import orientation7 from '../../test/fixtures/ingest/orientation-7.jpg?bytes';
 import orientation8 from '../../test/fixtures/ingest/orientation-8.jpg?bytes';
 import alphaPng from '../../test/fixtures/ingest/alpha.png?bytes';
+import photoJpg from '../../test/fixtures/ingest/photo.jpg?bytes';
 import animatedGif from '../../test/fixtures/ingest/animated.gif?bytes';
 import { decodeImage } from './decode.ts';
+import { wasmDecoders } from './wasm-codecs.ts';
 import { probeImage } from './probe.ts';
 import type { Raster } from './raster.ts';
 
@@ -20,7 +22,8 @@ function pixel(image: Raster, x: number, y: number): [number, number, number] {
   return [image.data[o]!, image.data[o + 1]!, image.data[o + 2]!];
 }
 
-const decode = (bytes: Uint8Array) => decodeImage(bytes, probeImage(bytes, LIMITS));
+const OPTIONS = { decoders: wasmDecoders, limits: { maxFullDecodePixels: 4_000_000 }, maxPixels: LIMITS.maxPixels };
+const decode = (bytes: Uint8Array) => decodeImage(bytes, probeImage(bytes, LIMITS), OPTIONS);
 
 describe('decodeImage', () => {
   // Each fixture stores the same upright picture (red top-left, blue
@@ -31,7 +34,7 @@ describe('decodeImage', () => {
     const info = probeImage(bytes, LIMITS);
     expect(info.orientation).toBe(orientation);
     expect([info.width, info.height]).toEqual([60, 40]);
-    const image = await decodeImage(bytes, info);
+    const image = await decodeImage(bytes, info, OPTIONS);
     expect([image.width, image.height]).toEqual([60, 40]);
     const [r1, g1, b1] = pixel(image, 10, 8);
     const [r2, g2, b2] = pixel(image, 50, 8);
@@ -42,6 +45,14 @@ describe('decodeImage', () => {
     expect(r2 + g2).toBeLessThan(120);
     expect(g3).toBeGreaterThan(160);
     expect(r3 + b3).toBeLessThan(120);
+  });
+
+  it('decodes a JPEG no larger than asked, at a DCT scale', async () => {
+    const info = probeImage(photoJpg, LIMITS);
+    const small = await decodeImage(photoJpg, info, { ...OPTIONS, target: { minWidth: 80, minHeight: 60 } });
+    expect([small.width, small.height]).toEqual([80, 60]);
+    const half = await decodeImage(photoJpg, info, { ...OPTIONS, target: { minWidth: 300, minHeight: 200 } });
+    expect([half.width, half.height]).toEqual([320, 240]);
   });
 
   it('flattens transparency onto white', async () => {

@@ -42,6 +42,17 @@ export function placementFor(spec: InputSpec, width: number, height: number): Pl
   }
 }
 
+/**
+ * The upright image size a decoder must at least produce for this input:
+ * the image as scaled before the crop or padding, so no model ever sees
+ * upsampled pixels from a downscaled decode.
+ */
+export function decodeTargetFor(spec: InputSpec, width: number, height: number): { minWidth: number; minHeight: number } {
+  if (spec.resize === 'squash') return { minWidth: Math.min(width, spec.width), minHeight: Math.min(height, spec.height) };
+  const scale = spec.resize === 'crop' ? Math.max(spec.width / width, spec.height / height) : Math.min(spec.width / width, spec.height / height);
+  return { minWidth: Math.min(width, Math.ceil(width * scale)), minHeight: Math.min(height, Math.ceil(height * scale)) };
+}
+
 export function toModelInput(image: Raster, spec: InputSpec): ModelInput {
   const placement = placementFor(spec, image.width, image.height);
   const { target } = placement;

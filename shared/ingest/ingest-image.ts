@@ -1,6 +1,7 @@
 import type { ApiConfig } from '../config.ts';
 import { sha256Hex } from '../hash/sha256.ts';
-import { decodeImage } from '../image/decode.ts';
+import { decodeImage, type DecodeTarget } from '../image/decode.ts';
+import { wasmDecoders } from '../image/wasm-codecs.ts';
 import { probeImage, type ImageInfo } from '../image/probe.ts';
 import type { Raster } from '../image/raster.ts';
 import type { ServerTiming } from '../timing/server-timing.ts';
@@ -18,7 +19,12 @@ export interface IngestedImage {
   sha256: string;
   source: ImageSource;
   params: Record<string, unknown>;
-  pixels(): Promise<Raster>;
+  /**
+   * Upright pixels at least as large as `target` (the whole image when
+   * omitted). Decoded once per request at the largest size asked for so far;
+   * smaller requests reuse it.
+   */
+  pixels(target?: DecodeTarget): Promise<Raster>;
 }
 
 /** The `image` object every task response carries. */
@@ -34,16 +40,22 @@ export async function ingestImage(request: Request, config: ApiConfig, timing: S
   const { bytes, source, params } = await readImageRequest(request, config, timing);
   const info = probeImage(bytes, { maxPixels: config.maxImagePixels });
   const sha256 = await timing.measure('hash', () => sha256Hex(bytes));
-  let decoded: Promise<Raster> | undefined;
+  let decoded: { target: DecodeTarget | undefined; raster: Promise<Raster> } | undefined;
+  const covers = (have: DecodeTarget | undefined, want: DecodeTarget | undefined) =>
+    have === undefined || (want !== undefined && have.minWidth >= want.minWidth && have.minHeight >= want.minHeight);
   return {
     bytes,
     info,
     sha256,
     source,
     params,
-    pixels() {
-      decoded ??= timing.measure('decode', () => decodeImage(bytes, info), info.format);
-      return decoded;
+    pixels(target) {
+      if (!decoded || !covers(decoded.target, target)) {
+        const want = target && decoded?.target ? { minWidth: Math.max(target.minWidth, decoded.target.minWidth), minHeight: Math.max(target.minHeight, decoded.target.minHeight) } : target;
+        const options = { target: want, decoders: wasmDecoders, limits: { maxFullDecodePixels: config.maxFullDecodePixels }, maxPixels: config.maxImagePixels };
+        decoded = { target: want, raster: timing.measure('decode', () => decodeImage(bytes, info, options), info.format) };
+      }
+      return decoded.raster;
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../http/app-env.ts';
 import { runModel, type ModelOutput } from '../inference/run-model.ts';
 import type { IngestedImage } from '../ingest/ingest-image.ts';
+import { decodeTargetFor } from '../image/preprocess.ts';
 import type { Raster } from '../image/raster.ts';
 import type { ModelManifest } from '../models/manifest.ts';
 import { loadModel, type LoadedModel } from '../models/model-store.ts';
@@ -13,7 +14,8 @@ export async function inferImage(
   image: IngestedImage,
 ): Promise<{ model: LoadedModel; pixels: Raster; output: ModelOutput }> {
   const timing = c.get('timing');
-  const [model, pixels] = await Promise.all([timing.measure('load', () => loadModel(c.env.MODEL_FILES, manifest)), image.pixels()]);
+  const target = decodeTargetFor(manifest.input, image.info.width, image.info.height);
+  const [model, pixels] = await Promise.all([timing.measure('load', () => loadModel(c.env.MODEL_FILES, manifest)), image.pixels(target)]);
   const output = await runModel(model, pixels, timing);
   return { model, pixels, output };
 }

@@ -32,7 +32,8 @@ export const inspectTask: ImageTask<typeof InspectParams, z.infer<typeof Inspect
       preprocess: 'p1',
       params: InspectParams,
       async run(c, image) {
-        const pixels = await image.pixels();
+        // The hash reads a 32x32 grey thumbnail: decode only what that needs.
+        const pixels = await image.pixels({ minWidth: Math.min(64, image.info.width), minHeight: Math.min(64, image.info.height) });
         const phash = await c.get('timing').measure('phash', () => perceptualHash(pixels));
         return {
           orientation: image.info.orientation,
