@@ -100,7 +100,12 @@ export interface DecodeDetectionsOptions {
   dims: readonly number[];
   inputWidth: number;
   inputHeight: number;
+  /** Where the decoded image sat in the tensor, in decoded pixels. */
   placement: Placement;
+  /** The decoded image's size (a JPEG may be decoded smaller than it is). */
+  decodedWidth: number;
+  decodedHeight: number;
+  /** The upright original's size: boxes are reported in its pixels. */
   imageWidth: number;
   imageHeight: number;
   labels: string[];
@@ -111,10 +116,13 @@ export interface DecodeDetectionsOptions {
 export function decodeDetections(o: DecodeDetectionsOptions): Detection[] {
   const candidates = decodeYoloxGrid(o.values, o.dims, o.decoder.strides, o.inputWidth, o.inputHeight, o.threshold);
   const { source, target } = o.placement;
-  const sx = source.width / target.width;
-  const sy = source.height / target.height;
-  const clampX = (v: number) => Math.round(Math.min(o.imageWidth, Math.max(0, source.x + (v - target.x) * sx)));
-  const clampY = (v: number) => Math.round(Math.min(o.imageHeight, Math.max(0, source.y + (v - target.y) * sy)));
+  // tensor -> decoded pixels -> original pixels
+  const sx = (source.width / target.width) * (o.imageWidth / o.decodedWidth);
+  const sy = (source.height / target.height) * (o.imageHeight / o.decodedHeight);
+  const ox = source.x * (o.imageWidth / o.decodedWidth);
+  const oy = source.y * (o.imageHeight / o.decodedHeight);
+  const clampX = (v: number) => Math.round(Math.min(o.imageWidth, Math.max(0, ox + (v - target.x) * sx)));
+  const clampY = (v: number) => Math.round(Math.min(o.imageHeight, Math.max(0, oy + (v - target.y) * sy)));
   return nonMaxSuppression(candidates)
     .slice(0, o.max)
     .map((c) => ({

@@ -43,7 +43,14 @@ interface GoldenCase {
   output: unknown;
 }
 
-const DETECT_PHOTOS = ['test/fixtures/photos/dog-bicycle-truck.jpg', 'test/fixtures/photos/person-dog-horse.jpg', 'test/fixtures/photos/giraffe-zebra.jpg', 'test/fixtures/photos/horses-herd.jpg'];
+const DETECT_PHOTOS = [
+  'test/fixtures/photos/dog-bicycle-truck.jpg',
+  'test/fixtures/photos/person-dog-horse.jpg',
+  'test/fixtures/photos/giraffe-zebra.jpg',
+  'test/fixtures/photos/horses-herd.jpg',
+  // 2056x3088: decoded at 1/4, boxes mapped back to the original pixels.
+  'test/fixtures/photos/dogs-two-spaniels.jpg',
+];
 
 async function detectGolden(modelId: string): Promise<GoldenCase[]> {
   const manifest = ModelManifest.parse(JSON.parse(readFileSync(path(`models/${modelId}/manifest.json`), 'utf8')));
@@ -52,6 +59,7 @@ async function detectGolden(modelId: string): Promise<GoldenCase[]> {
   const cases: GoldenCase[] = [];
   for (const photo of DETECT_PHOTOS) {
     const pixels = await decode(photo, manifest.input);
+    const info = probeImage(new Uint8Array(readFileSync(path(photo))), { maxPixels: DEFAULTS.maxImagePixels });
     const input = toModelInput(pixels, manifest.input);
     const result = await session.run({ [manifest.input.name]: new ort.Tensor(manifest.input.dtype, input.data, input.dims) });
     const out = result[manifest.output.name]!;
@@ -62,8 +70,10 @@ async function detectGolden(modelId: string): Promise<GoldenCase[]> {
       inputWidth: manifest.input.width,
       inputHeight: manifest.input.height,
       placement: input.placement,
-      imageWidth: pixels.width,
-      imageHeight: pixels.height,
+      decodedWidth: pixels.width,
+      decodedHeight: pixels.height,
+      imageWidth: info.width,
+      imageHeight: info.height,
       labels,
       threshold: 0.35,
       max: 100,

@@ -5,6 +5,7 @@ import dogBicycleTruck from '../fixtures/photos/dog-bicycle-truck.jpg?bytes';
 import personDogHorse from '../fixtures/photos/person-dog-horse.jpg?bytes';
 import giraffeZebra from '../fixtures/photos/giraffe-zebra.jpg?bytes';
 import horsesHerd from '../fixtures/photos/horses-herd.jpg?bytes';
+import spaniels from '../fixtures/photos/dogs-two-spaniels.jpg?bytes';
 
 interface Box {
   xmin: number;
@@ -23,6 +24,7 @@ const PHOTOS: Record<string, Uint8Array> = {
   'test/fixtures/photos/person-dog-horse.jpg': personDogHorse,
   'test/fixtures/photos/giraffe-zebra.jpg': giraffeZebra,
   'test/fixtures/photos/horses-herd.jpg': horsesHerd,
+  'test/fixtures/photos/dogs-two-spaniels.jpg': spaniels,
 };
 
 async function detect(bytes: Uint8Array, query = ''): Promise<Detected> {
@@ -56,6 +58,20 @@ describe('POST /v1/detect (YOLOX-Nano in onnxruntime-web inside workerd)', () =>
       expect(o.box.ymax).toBeLessThanOrEqual(result.image.height);
       expect(o.score).toBeGreaterThanOrEqual(0.35);
     }
+  });
+
+  it('reports boxes in the original pixels of a large photo decoded at reduced size', async () => {
+    const result = await detect(spaniels);
+    expect(result.image).toMatchObject({ width: 2056, height: 3088 });
+    const dogs = result.objects.filter((o) => o.label === 'dog');
+    expect(dogs).toHaveLength(2);
+    // The two spaniels fill the middle of the frame, one above the other.
+    for (const dog of dogs) {
+      expect(dog.box.xmax - dog.box.xmin).toBeGreaterThan(500);
+      expect(dog.box.xmax).toBeLessThanOrEqual(2056);
+    }
+    const [upper, lower] = [...dogs].sort((a, b) => a.box.ymin - b.box.ymin);
+    expect(lower!.box.ymin).toBeGreaterThan(upper!.box.ymin + 300);
   });
 
   it('finds a person, a dog and a horse', async () => {

@@ -37,6 +37,7 @@ export async function decode(file: string): Promise<Raster> {
 export const FIXTURES = [
   'test/fixtures/photos/page-english-text.png',
   'test/fixtures/ocr/page-dense.png',
+  'test/fixtures/ocr/page-far.jpg',
   'test/fixtures/ocr/sign-english.jpg',
   'test/fixtures/ocr/chinese-line.png',
   'test/fixtures/ocr/chinese-card.png',
