@@ -7,6 +7,7 @@ import { registerClassify } from './routes/classify.ts';
 import { registerDetect } from './routes/detect.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerEmbed } from './routes/embed.ts';
+import { registerFaces } from './routes/faces.ts';
 import { registerInspect } from './routes/inspect.ts';
 import { registerModerate } from './routes/moderate.ts';
 import { registerService } from './routes/service.ts';
@@ -22,6 +23,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerEmbed(app);
   registerModerate(app);
   registerDetect(app);
+  registerFaces(app);
   registerAnalyze(app);
   registerDocs(app);
   return app;

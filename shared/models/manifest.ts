@@ -31,12 +31,48 @@ export const InputSpec = z.strictObject({
   pad: z.number().min(0).max(255).optional(),
 });
 
+const SsdAnchorOptions = z.strictObject({
+  inputWidth: z.number().int().positive(),
+  inputHeight: z.number().int().positive(),
+  minScale: z.number().positive(),
+  maxScale: z.number().positive(),
+  offsetX: z.number(),
+  offsetY: z.number(),
+  strides: z.array(z.number().int().positive()).min(1),
+  aspectRatios: z.array(z.number().positive()).min(1),
+  interpolatedScaleAspectRatio: z.number(),
+  reduceBoxesInLowestLayer: z.boolean(),
+  fixedAnchorSize: z.boolean(),
+});
+
 /** How a detector's raw output becomes boxes: one decoder per output format, chosen here, not in task code. */
 export const DetectionDecoder = z.discriminatedUnion('type', [
   z.strictObject({
     /** YOLOX: [1, anchors, 5 + classes] over stride grids; objectness and class scores already sigmoided. */
     type: z.literal('yolox-grid'),
     strides: z.array(z.number().int().positive()),
+  }),
+  z.strictObject({
+    /** BlazeFace (MediaPipe SSD): SsdAnchorsCalculator anchors, sigmoid scores, weighted NMS, keypoints (shared/tasks/faces). */
+    type: z.literal('blazeface-anchors'),
+    anchors: SsdAnchorOptions,
+    /** Output tensors in anchor order, concatenated: scores [1, n, 1] and regressors [1, n, numCoords]. */
+    outputs: z.array(z.strictObject({ scores: z.string(), boxes: z.string() })).min(1),
+    numCoords: z.number().int().positive(),
+    boxCoordOffset: z.number().int().nonnegative(),
+    keypointCoordOffset: z.number().int().nonnegative(),
+    reverseOutputOrder: z.boolean(),
+    xScale: z.number().positive(),
+    yScale: z.number().positive(),
+    wScale: z.number().positive(),
+    hScale: z.number().positive(),
+    scoreClippingThreshold: z.number().positive(),
+    /** Default score threshold of the model. */
+    minScore: z.number().min(0).max(1),
+    /** Weighted NMS merges detections whose IoU is over this. */
+    minSuppressionThreshold: z.number().min(0).max(1),
+    /** Keypoint names in output order. */
+    keypoints: z.array(z.string()),
   }),
 ]);
 
@@ -54,7 +90,7 @@ export const OutputSpec = z.strictObject({
 export const ModelManifest = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   version: z.string(),
-  task: z.enum(['classify', 'embed', 'moderate', 'detect']),
+  task: z.enum(['classify', 'embed', 'moderate', 'detect', 'faces']),
   description: z.string(),
   licence: z.string(),
   /** Licence text shipped beside the weights, relative to the model folder. */

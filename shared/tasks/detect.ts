@@ -114,6 +114,7 @@ export interface DecodeDetectionsOptions {
 }
 
 export function decodeDetections(o: DecodeDetectionsOptions): Detection[] {
+  if (o.decoder.type !== 'yolox-grid') throw new Error(`decodeDetections cannot read ${o.decoder.type} outputs`);
   const candidates = decodeYoloxGrid(o.values, o.dims, o.decoder.strides, o.inputWidth, o.inputHeight, o.threshold);
   const { source, target } = o.placement;
   // tensor -> decoded pixels -> original pixels

@@ -7,6 +7,7 @@ import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../ope
 import { classifyTask } from './classify.ts';
 import { detectTask } from './detect.ts';
 import { embedTask } from './embed.ts';
+import { facesTask } from './faces.ts';
 import { inspectTask } from './inspect.ts';
 import { moderateTask } from './moderate.ts';
 
@@ -20,6 +21,7 @@ import { moderateTask } from './moderate.ts';
 export const FEATURES: Record<string, { task: AnyImageTask; /** the one field of the route's answer that is the section */ field?: string }> = {
   tags: { task: classifyTask, field: 'labels' },
   objects: { task: detectTask, field: 'objects' },
+  faces: { task: facesTask, field: 'faces' },
   moderation: { task: moderateTask },
   embedding: { task: embedTask },
 };
@@ -45,6 +47,7 @@ const AnalyzeParams = z
 const AnalyzeResult = z.object({
   tags: z.unknown().optional(),
   objects: z.unknown().optional(),
+  faces: z.unknown().optional(),
   moderation: z.unknown().optional(),
   embedding: z.unknown().optional(),
   phash: z.string(),

@@ -197,16 +197,21 @@ export function decodeCandidates(decoder: BlazefaceDecoder, boxes: Float32Array,
   const n = anchors.length;
   const { numCoords, boxCoordOffset, keypointCoordOffset, reverseOutputOrder } = decoder;
   const numKeypoints = decoder.keypoints.length;
+  if (boxCoordOffset + 4 > numCoords || keypointCoordOffset + 2 * numKeypoints > numCoords) {
+    throw new Error(`blazeface decoder: a box and ${numKeypoints} keypoints do not fit in ${numCoords} coords per anchor`);
+  }
   if (scores.length !== n || boxes.length !== n * numCoords) {
     throw new Error(`blazeface decoder expected ${n} anchors x ${numCoords} coords, the model gave ${scores.length} scores and ${boxes.length} values`);
   }
   // A threshold at or below 0 keeps everything; clipping happens before the comparison, as in MediaPipe.
-  const rawMin = logit(threshold);
+  // The margin keeps float rounding in logit() from skipping a score exactly at the threshold: the exact test follows.
+  const rawMin = logit(threshold) - 1e-6;
+  const clip = decoder.scoreClippingThreshold;
   const out: FaceCandidate[] = [];
   for (let i = 0; i < n; i++) {
-    const raw = scores[i]!;
-    if (Math.min(decoder.scoreClippingThreshold, raw) < rawMin) continue;
-    const score = faceScore(raw, decoder.scoreClippingThreshold);
+    const raw = Math.min(clip, Math.max(-clip, scores[i]!));
+    if (raw < rawMin) continue;
+    const score = faceScore(raw, clip);
     if (score < threshold) continue;
     const a = anchors[i]!;
     const o = i * numCoords + boxCoordOffset;
