@@ -66,7 +66,7 @@ async function createModel(files: Fetcher, manifest: ModelManifest): Promise<Loa
   const ort = await onnxRuntime();
   let session: InferenceSession;
   try {
-    session = await ort.InferenceSession.create(weights, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    session = await ort.InferenceSession.create(weights, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
   } catch (error) {
     throw new ApiError(503, 'model_failed', `Model ${manifest.id} could not start: ${String(error).slice(0, 200)}`);
   }

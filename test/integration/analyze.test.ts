@@ -5,6 +5,7 @@ import dogBicycleTruck from '../fixtures/photos/dog-bicycle-truck.jpg?bytes';
 interface Analyzed {
   tags?: Array<{ label: string; score: number }>;
   objects?: Array<{ label: string }>;
+  faces?: unknown[];
   moderation?: { categories: Record<string, number>; flagged: boolean };
   embedding?: { embedding: number[]; dim: number };
   phash: string;
@@ -36,11 +37,13 @@ describe('POST /v1/analyze', () => {
     expect(body.models).toEqual({
       tags: 'mobilenet-v2@1.0.0',
       objects: 'yolox-nano@1.0.0',
+      faces: 'blazeface@front-1.0.0+back-1.0.0',
       moderation: 'nsfw-mobilenet-v2@1.0.0',
       embedding: 'mobilenet-v2-features@1.0.0',
     });
     const timing = response.headers.get('server-timing')!;
-    for (const feature of ['tags', 'objects', 'moderation', 'embedding']) expect(timing).toContain(`feature.${feature};dur=`);
+    expect(body.faces).toEqual([]);
+    for (const feature of ['tags', 'objects', 'faces', 'moderation', 'embedding']) expect(timing).toContain(`feature.${feature};dur=`);
     // One decode for all sections.
     expect(timing.match(/(^|, )decode;/g)).toHaveLength(1);
   });
