@@ -2,7 +2,10 @@
  * JPEG decoder in TypeScript with DCT-domain downscaling, for Workers where
  * a 12 MP image through the mozjpeg WASM costs ~0.4 s and ~96 MB of a 128 MB
  * isolate. Decoding at 1/2, 1/4 or 1/8 size does the IDCT at that size (1/8
- * is the DC alone) and only allocates output-sized buffers.
+ * is the DC alone) and only allocates output-sized buffers. Subsampled chroma
+ * gets a larger IDCT instead of upsampling where the scale allows; at 1/1
+ * it is upsampled with libjpeg's triangle ("fancy") filter, so full-size
+ * output matches mozjpeg's to within rounding (max 3 levels on test photos).
  *
  * Supported: baseline and extended-sequential (SOF0/SOF1) and progressive
  * (SOF2) Huffman JPEG, 8-bit; 1 component (grey), 3 (YCbCr, or RGB per Adobe
@@ -15,23 +18,26 @@
  *
  * EXIF orientation is not applied and EXIF is not parsed.
  *
- * Memory:
+ * Memory, measured as peak RSS growth for one 12 MP 4:2:0 decode in Node
+ * (bench.mjs --memory; mozjpeg through @jsquash/jpeg: 95 MB baseline, 129 MB
+ * progressive):
  * - baseline with all components in one scan (nearly every baseline file):
- *   the RGBA output plus one MCU row of samples; blocks are decoded and
- *   IDCT'd straight into that row.
+ *   the RGBA output plus two MCU rows of samples; blocks are decoded and
+ *   IDCT'd straight into them. 47 MB at 1/1, 15 at 1/2, 4.4 at 1/4, 1.1 at 1/8.
  * - progressive (and multi-scan sequential): coefficients of the whole image
- *   must be kept until the last scan. They are Int16, zigzag-ordered and cut
- *   to what the output scale reads: 64 per block at 1/1 (a 12 MP 4:2:0
- *   image, 281k blocks, takes 36 MB), 25 at 1/2, 5 at 1/4, 1 at 1/8 (0.6 MB).
- *   Coefficients above that are needed only as "nonzero" flags for parsing
- *   refinement scans: an 8-byte mask per block (2.3 MB at 12 MP). AC scans
- *   of a component whose output needs only the DC (luma at 1/8) are skipped
- *   without Huffman decoding: their bytes are searched for the next marker.
+ *   are kept until the last scan, as Int16 in zigzag order, cut to what each
+ *   component's output block reads: 64 per block for 8x8 (all of 12 MP 4:2:0
+ *   at 1/1 is 281k blocks = 36 MB), 25 for 4x4, 5 for 2x2, 1 for 1x1. Above
+ *   that, refinement scans only need to know which coefficients are nonzero:
+ *   an 8-byte mask per block. 83 MB at 1/1 (36 coefficients + 48 output),
+ *   35 at 1/2, 11 at 1/4, 3.2 at 1/8. AC scans of a component whose output
+ *   is the DC alone (luma at 1/8) are not Huffman-decoded at all: their bytes
+ *   are only searched for the next marker.
  */
 import { RowWriter, type ColorTransform } from './color.ts';
 import { EntropyReader, IDENTITY_ORDER, ZIGZAG_TO_NATURAL, buildHuffmanTable, type HuffmanTable } from './entropy.ts';
 import { JpegError } from './errors.ts';
-import { dequantTable, idctBlock, zigzagLimit } from './idct.ts';
+import { CLAMP, PIXEL_BIAS, dequantTable, idctBlock, zigzagLimit } from './idct.ts';
 
 export { JpegError, type JpegErrorCode } from './errors.ts';
 
@@ -66,12 +72,13 @@ export interface DecodedJpeg {
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
 /**
- * Progressive files need every scan to touch every block of its components,
- * so a small file of many tiny scans (EOB runs make a scan a few bytes) could
- * cost seconds. Encoders use about 10 (libjpeg) to 30 (mozjpeg); libjpeg-turbo's
- * own tools and fuzzers cap this too.
+ * Every progressive scan touches every block of its component, and an
+ * end-of-band run lets a scan cover 32767 blocks in a few bytes, so a small
+ * file of many tiny scans could cost seconds of CPU (about 100 scans over a
+ * 100 MP image is ~1-2 s here). Encoders write about 10 (libjpeg) to 30
+ * (mozjpeg, jpegrescan) scans; libjpeg-turbo's tools cap this too.
  */
-const MAX_SCANS = 256;
+const MAX_SCANS = 100;
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -96,12 +103,14 @@ interface Component {
   /** Replication from component samples to output pixels. */
   readonly uh: number;
   readonly uv: number;
-  /** Dequantization multipliers for `size`, latched at the component's first scan as libjpeg does. */
+  /** Dequantization multipliers for a sizeH x sizeV output block, latched at the component's first scan as libjpeg does. */
   qf: Float64Array | null;
   /** Coefficient storage (progressive / multi-scan): `stored` Int16 per block, plus an 8-byte nonzero mask per block when stored < 64. */
   coefs: Int16Array;
   stored: number;
   mask: Uint8Array;
+  /** Per block, the highest zigzag index below `stored` that may be nonzero. */
+  lastNz: Uint8Array;
 }
 
 interface Frame {
@@ -123,6 +132,8 @@ interface ScanComponent {
   readonly dc: HuffmanTable | null;
   readonly ac: HuffmanTable | null;
 }
+
+type ScanKind = 'sequential' | 'dcFirst' | 'dcRefine' | 'acFirst' | 'acRefine';
 
 const truncated = (): JpegError => new JpegError('truncated', 'The JPEG data ends before the image is complete.');
 
@@ -165,6 +176,7 @@ class Decoder {
       const marker = this.nextMarker();
       if (marker === 0xd9) return this.finish();
       if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue; // TEM and stray RSTn carry no segment
+      if (marker === 0xd8) throw new JpegError('corrupt', 'Second SOI marker.');
       const [start, end] = this.segment();
       switch (marker) {
         case 0xc0:
@@ -349,6 +361,7 @@ class Decoder {
         coefs: new Int16Array(0),
         stored: 0,
         mask: new Uint8Array(0),
+        lastNz: new Uint8Array(0),
       };
     });
     this.frame = {
@@ -435,13 +448,23 @@ class Decoder {
       return this.skipScan(dataStart);
     }
 
-    if (this.mode === 'streaming') return this.decodeStreaming(frame, comps, dataStart);
     // A component whose output is DC-only (scale 1/8 luma) needs no AC scan at
     // all: skip their bytes without decoding. Skipping only the bands above
     // the limit would be wrong: a later refinement scan over 1..63 needs to
     // know which of those coefficients earlier scans made nonzero.
-    if (progressive && ss > 0 && comps[0]!.c.limit === 0) return this.skipScan(dataStart);
-    return this.decodeToCoefficients(frame, comps, dataStart, ss, se, ah, al);
+    if (this.mode === 'coefficients' && progressive && ss > 0 && comps[0]!.c.limit === 0) return this.skipScan(dataStart);
+    try {
+      if (this.mode === 'streaming') return this.decodeStreaming(frame, comps, dataStart);
+      return this.decodeToCoefficients(frame, comps, dataStart, ss, se, ah, al);
+    } catch (error) {
+      // Once the data has run out the decoder reads zero bits, which can look
+      // like any kind of corruption: report the real cause.
+      if (error instanceof JpegError && error.code === 'corrupt' && this.reader.stopped && this.reader.padBits > 0) {
+        const cause = this.reader.premature();
+        if (cause.code === 'truncated') throw cause;
+      }
+      throw error;
+    }
   }
 
   private skipScan(pos: number): number {
@@ -455,15 +478,16 @@ class Decoder {
     for (const c of frame.components) {
       const blocks = c.paddedBlocksWide * c.paddedBlocksHigh;
       c.stored = c.limit + 1;
-      c.coefs = new Int16Array(blocks * c.stored);
-      if (frame.progressive && c.stored < 64) c.mask = new Uint8Array(blocks * 8);
+      c.coefs = allocate(Int16Array, blocks * c.stored);
+      c.lastNz = allocate(Uint8Array, blocks);
+      if (frame.progressive && c.stored < 64) c.mask = allocate(Uint8Array, blocks * 8);
     }
   }
 
   /** Allocates the RGBA output and a writer holding per-component MCU-row sample buffers. */
   private startOutput(frame: Frame): RowWriter {
     const pixels = frame.outWidth * frame.outHeight;
-    const output = new Uint8Array(pixels * 4);
+    const output = allocate(Uint8Array, pixels * 4);
     this.output = output;
     const specs = frame.components.map((c) => ({
       stride: c.paddedBlocksWide * c.sizeH,
@@ -506,12 +530,23 @@ class Decoder {
           const sizeV = c.sizeV;
           const stride = c.paddedBlocksWide * sizeH;
           const qf = c.qf!;
+          if (sizeH === 1 && sizeV === 1) {
+            // Scale 1/8 luma (and 4:4:4 chroma): one pixel per block, the DC; the AC is only skipped.
+            for (let vy = 0; vy < c.v; vy++) {
+              for (let hx = 0; hx < c.h; hx++) {
+                reader.decodeBlock(sc.dc!, sc.ac!, c.index, blk, qf, ZIGZAG_TO_NATURAL, 0);
+                rows[vy * stride + mx * c.h + hx] = CLAMP[((blk[0]! + PIXEL_BIAS) | 0) & 1023]!;
+              }
+            }
+            blk[0] = 0;
+            continue;
+          }
           for (let vy = 0; vy < c.v; vy++) {
             for (let hx = 0; hx < c.h; hx++) {
               const last = reader.decodeBlock(sc.dc!, sc.ac!, c.index, blk, qf, ZIGZAG_TO_NATURAL, c.limit);
               idctBlock(sizeH, sizeV, blk, last, rows, vy * sizeV * stride + (mx * c.h + hx) * sizeH, stride, ws);
-              if (last === 0) blk[0] = 0;
-              else blk.fill(0);
+              // Clear what decodeBlock wrote (all at zigzag <= last) for the next block.
+              for (let k = 0; k <= last; k++) blk[ZIGZAG_TO_NATURAL[k]!] = 0;
             }
           }
         }
@@ -526,59 +561,53 @@ class Decoder {
   /** Progressive or non-interleaved sequential scan into the coefficient store. */
   private decodeToCoefficients(frame: Frame, comps: ScanComponent[], pos: number, ss: number, se: number, ah: number, al: number): number {
     const reader = this.reader;
-    const progressive = frame.progressive;
-    const blk = this.blk;
-    const ones = ONES;
-    reader.start(pos);
-
-    const block = (sc: ScanComponent, b: number): void => {
-      const c = sc.c;
-      const off = b * c.stored;
-      if (!progressive) {
-        // Sequential: decode raw coefficients in zigzag order, keep the first `stored`.
-        reader.decodeBlock(sc.dc!, sc.ac!, c.index, blk, ones, IDENTITY_ORDER, c.limit);
-        for (let k = 0; k < c.stored; k++) c.coefs[off + k] = blk[k]!;
-        blk.fill(0);
-      } else if (ss === 0) {
-        if (ah === 0) reader.decodeDcFirst(sc.dc!, c.index, c.coefs, off, al);
-        else reader.decodeDcRefine(c.coefs, off, al);
-      } else if (ah === 0) {
-        reader.decodeAcFirst(sc.ac!, c.coefs, off, c.stored, c.mask, b * 8, ss, se, al);
-      } else {
-        reader.decodeAcRefine(sc.ac!, c.coefs, off, c.stored, c.mask, b * 8, ss, se, al);
-      }
-    };
-
+    const kind: ScanKind = !frame.progressive ? 'sequential' : ss === 0 ? (ah === 0 ? 'dcFirst' : 'dcRefine') : ah === 0 ? 'acFirst' : 'acRefine';
     const interval = this.restartInterval;
     let todo = interval;
-    const restartCheck = (): void => {
-      if (interval === 0) return;
-      if (todo === 0) {
-        reader.restart();
-        todo = interval;
-      }
-      todo--;
-    };
+    reader.start(pos);
 
     if (comps.length === 1) {
       // Non-interleaved: MCU = one block, over the component's own block grid.
       const sc = comps[0]!;
       const c = sc.c;
+      const wide = c.paddedBlocksWide;
       for (let by = 0; by < c.blocksHigh; by++) {
-        for (let bx = 0; bx < c.blocksWide; bx++) {
-          restartCheck();
-          block(sc, by * c.paddedBlocksWide + bx);
+        if ((kind === 'acFirst' || kind === 'acRefine') && interval === 0) {
+          // The bulk of a progressive file: keep these loops free of everything else.
+          const ac = sc.ac!;
+          const { coefs, stored, mask, lastNz } = c;
+          const first = by * wide;
+          const end = first + c.blocksWide;
+          if (kind === 'acFirst') for (let b = first; b < end; b++) reader.decodeAcFirst(ac, coefs, b * stored, stored, mask, b * 8, lastNz, b, ss, se, al);
+          else for (let b = first; b < end; b++) reader.decodeAcRefine(ac, coefs, b * stored, stored, mask, b * 8, lastNz, b, ss, se, al);
+        } else {
+          for (let bx = 0; bx < c.blocksWide; bx++) {
+            if (interval !== 0) {
+              if (todo === 0) {
+                reader.restart();
+                todo = interval;
+              }
+              todo--;
+            }
+            this.codeBlock(kind, sc, by * wide + bx, ss, se, al);
+          }
         }
         if (reader.overran()) throw reader.premature();
       }
     } else {
       for (let my = 0; my < frame.mcusHigh; my++) {
         for (let mx = 0; mx < frame.mcusWide; mx++) {
-          restartCheck();
+          if (interval !== 0) {
+            if (todo === 0) {
+              reader.restart();
+              todo = interval;
+            }
+            todo--;
+          }
           for (const sc of comps) {
             const c = sc.c;
             for (let vy = 0; vy < c.v; vy++) {
-              for (let hx = 0; hx < c.h; hx++) block(sc, (my * c.v + vy) * c.paddedBlocksWide + mx * c.h + hx);
+              for (let hx = 0; hx < c.h; hx++) this.codeBlock(kind, sc, (my * c.v + vy) * c.paddedBlocksWide + mx * c.h + hx, ss, se, al);
             }
           }
         }
@@ -586,6 +615,36 @@ class Decoder {
       }
     }
     return reader.finishScan();
+  }
+
+  /** One block of a scan into the coefficient store (b: block index in the component's padded grid). */
+  private codeBlock(kind: ScanKind, sc: ScanComponent, b: number, ss: number, se: number, al: number): void {
+    const reader = this.reader;
+    const c = sc.c;
+    const off = b * c.stored;
+    switch (kind) {
+      case 'sequential': {
+        // Raw coefficients in zigzag order (IDENTITY_ORDER, multipliers 1); keep the first `stored`.
+        const blk = this.blk;
+        const last = reader.decodeBlock(sc.dc!, sc.ac!, c.index, blk, ONES, IDENTITY_ORDER, c.limit);
+        for (let k = 0; k < c.stored; k++) c.coefs[off + k] = blk[k]!;
+        c.lastNz[b] = Math.min(last, c.stored - 1);
+        blk.fill(0);
+        break;
+      }
+      case 'dcFirst':
+        reader.decodeDcFirst(sc.dc!, c.index, c.coefs, off, al);
+        break;
+      case 'dcRefine':
+        reader.decodeDcRefine(c.coefs, off, al);
+        break;
+      case 'acFirst':
+        reader.decodeAcFirst(sc.ac!, c.coefs, off, c.stored, c.mask, b * 8, c.lastNz, b, ss, se, al);
+        break;
+      case 'acRefine':
+        reader.decodeAcRefine(sc.ac!, c.coefs, off, c.stored, c.mask, b * 8, c.lastNz, b, ss, se, al);
+        break;
+    }
   }
 
   /** After EOI: for coefficient mode, IDCT and colour convert the stored image. */
@@ -631,13 +690,16 @@ class Decoder {
         const coefs = c.coefs;
         // A component never scanned has no table latched; its blocks are all zero, i.e. mid-grey.
         const qf = c.qf ?? ONES;
+        const lastNz = c.lastNz;
         for (let vy = 0; vy < c.v; vy++) {
           const by = my * c.v + vy;
           for (let bx = 0; bx < c.paddedBlocksWide; bx++) {
-            const off = (by * c.paddedBlocksWide + bx) * stored;
+            const b = by * c.paddedBlocksWide + bx;
+            const off = b * stored;
+            const top = lastNz[b]!;
             let last = 0;
             blk[0] = coefs[off]! * qf[0]!;
-            for (let k = 1; k < stored; k++) {
+            for (let k = 1; k <= top; k++) {
               const v = coefs[off + k]!;
               if (v !== 0) {
                 blk[ZIGZAG_TO_NATURAL[k]!] = v * qf[k]!;
@@ -645,8 +707,7 @@ class Decoder {
               }
             }
             idctBlock(sizeH, sizeV, blk, last, rows, vy * sizeV * stride + bx * sizeH, stride, ws);
-            if (last === 0) blk[0] = 0;
-            else blk.fill(0);
+            for (let k = 0; k <= last; k++) blk[ZIGZAG_TO_NATURAL[k]!] = 0;
           }
         }
       }
@@ -656,6 +717,20 @@ class Decoder {
 }
 
 const ONES = new Float64Array(80).fill(1);
+
+/**
+ * The big buffers (output, coefficients) are sized from the header, already
+ * bounded by maxPixels; if the isolate still cannot provide them, say so as
+ * too_large instead of a bare RangeError.
+ */
+function allocate<T>(ctor: new (length: number) => T, length: number): T {
+  try {
+    return new ctor(length);
+  } catch (error) {
+    if (error instanceof RangeError) throw new JpegError('too_large', `Cannot allocate ${length} elements for the image: ${error.message}`);
+    throw error;
+  }
+}
 
 /** Largest power of two <= 8 that divides n: the IDCT size giving n output pixels per block with integer replication. */
 function idctSize(n: number): number {

@@ -269,6 +269,8 @@ export class EntropyReader {
    * raw predictor in pred[ci].
    */
   decodeBlock(dcT: HuffmanTable, acT: HuffmanTable, ci: number, blk: Float64Array, qf: Float64Array, order: Int32Array, limit: number): number {
+    const data = this.data;
+    const end = this.end;
     let buf = this.buf;
     let bits = this.bits;
 
@@ -309,11 +311,19 @@ export class EntropyReader {
     let last = 0;
     while (k <= limit) {
       if (bits < 16) {
-        this.buf = buf;
-        this.bits = bits;
-        this.refill();
-        buf = this.buf;
-        bits = this.bits;
+        // Fast path: two plain bytes (no 0xFF, so no stuffing or marker); otherwise the general refill.
+        const pos = this.pos;
+        if (pos + 1 < end && data[pos] !== 0xff && data[pos + 1] !== 0xff && !this.stopped) {
+          buf = (buf << 16) | (data[pos]! << 8) | data[pos + 1]!;
+          bits += 16;
+          this.pos = pos + 2;
+        } else {
+          this.buf = buf;
+          this.bits = bits;
+          this.refill();
+          buf = this.buf;
+          bits = this.bits;
+        }
       }
       const look = (buf >>> (bits - FAST_BITS)) & FAST_MASK;
       e = acT.fastAc[look]!;
@@ -360,11 +370,19 @@ export class EntropyReader {
     // AC coefficients the output scale ignores: only their lengths matter.
     while (k <= 63) {
       if (bits < 16) {
-        this.buf = buf;
-        this.bits = bits;
-        this.refill();
-        buf = this.buf;
-        bits = this.bits;
+        // Fast path: two plain bytes (no 0xFF, so no stuffing or marker); otherwise the general refill.
+        const pos = this.pos;
+        if (pos + 1 < end && data[pos] !== 0xff && data[pos + 1] !== 0xff && !this.stopped) {
+          buf = (buf << 16) | (data[pos]! << 8) | data[pos + 1]!;
+          bits += 16;
+          this.pos = pos + 2;
+        } else {
+          this.buf = buf;
+          this.bits = bits;
+          this.refill();
+          buf = this.buf;
+          bits = this.bits;
+        }
       }
       const look = (buf >>> (bits - FAST_BITS)) & FAST_MASK;
       e = acT.skipAc[look]!;
@@ -458,67 +476,214 @@ export class EntropyReader {
    * First AC scan over band ss..se. Coefficients below `stored` are kept in
    * coefs[off + k]; those above only set bit k of the block's 8-byte
    * nonzero mask at mask[moff], which later refinement scans need to parse.
+   * lastNz[b] tracks the block's highest stored nonzero index, so output
+   * need not scan all 64. The hottest progressive path, so written like
+   * decodeBlock: locals, and the fastAc table decoding a whole coefficient.
    */
-  decodeAcFirst(t: HuffmanTable, coefs: Int16Array, off: number, stored: number, mask: Uint8Array, moff: number, ss: number, se: number, al: number): void {
+  decodeAcFirst(
+    t: HuffmanTable,
+    coefs: Int16Array,
+    off: number,
+    stored: number,
+    mask: Uint8Array,
+    moff: number,
+    lastNz: Uint8Array,
+    b: number,
+    ss: number,
+    se: number,
+    al: number,
+  ): void {
     if (this.eobrun > 0) {
       this.eobrun--;
       return;
     }
+    const fastAc = t.fastAc;
+    const fast = t.fast;
+    const scale = 1 << al;
+    const data = this.data;
+    const end = this.end;
+    let buf = this.buf;
+    let bits = this.bits;
+    let last = lastNz[b]!;
     for (let k = ss; k <= se; k++) {
-      const rs = this.symbol(t);
-      const r = rs >> 4;
-      const s = rs & 15;
-      if (s !== 0) {
-        k += r;
-        if (k > se) throw new JpegError('corrupt', 'AC coefficient run goes past the end of the spectral band.');
-        const v = this.receiveExtend(s);
-        if (k < stored) coefs[off + k] = v * (1 << al);
-        else mask[moff + (k >> 3)] = mask[moff + (k >> 3)]! | (1 << (k & 7));
-      } else if (r === 15) {
-        k += 15;
-      } else {
-        // EOBn: this block and the next (2^r - 1 + extra bits) blocks end here.
-        this.eobrun = (1 << r) - 1;
-        if (r !== 0) this.eobrun += this.getBits(r);
-        break;
+      if (bits < 16) {
+        // Fast path: two plain bytes (no 0xFF, so no stuffing or marker); otherwise the general refill.
+        const pos = this.pos;
+        if (pos + 1 < end && data[pos] !== 0xff && data[pos + 1] !== 0xff && !this.stopped) {
+          buf = (buf << 16) | (data[pos]! << 8) | data[pos + 1]!;
+          bits += 16;
+          this.pos = pos + 2;
+        } else {
+          this.buf = buf;
+          this.bits = bits;
+          this.refill();
+          buf = this.buf;
+          bits = this.bits;
+        }
       }
+      const look = (buf >>> (bits - FAST_BITS)) & FAST_MASK;
+      let e = fastAc[look]!;
+      let v: number;
+      if (e !== 0) {
+        k += (e >> 4) & 15;
+        bits -= e & 15;
+        v = e >> 8;
+      } else {
+        e = fast[look]!;
+        if (e === 0) {
+          e = slowSymbol(t, (buf >>> (bits - 16)) & 0xffff);
+          if (e === 0) throw this.badCode(bits);
+        }
+        bits -= e >> 8;
+        const r = (e >> 4) & 15;
+        const s = e & 15;
+        if (s === 0) {
+          if (r === 15) {
+            k += 15;
+            continue;
+          }
+          // EOBn: this block and the next (2^r - 1 + extra bits) blocks end here.
+          let run = (1 << r) - 1;
+          if (r !== 0) {
+            if (bits < r) {
+              this.buf = buf;
+              this.bits = bits;
+              this.refill();
+              buf = this.buf;
+              bits = this.bits;
+            }
+            run += (buf >>> (bits - r)) & ((1 << r) - 1);
+            bits -= r;
+          }
+          this.eobrun = run;
+          break;
+        }
+        k += r;
+        if (bits < s) {
+          this.buf = buf;
+          this.bits = bits;
+          this.refill();
+          buf = this.buf;
+          bits = this.bits;
+        }
+        v = (buf >>> (bits - s)) & ((1 << s) - 1);
+        bits -= s;
+        if (v < 1 << (s - 1)) v -= (1 << s) - 1;
+      }
+      if (k > se) {
+        this.bits = bits;
+        throw new JpegError('corrupt', 'AC coefficient run goes past the end of the spectral band.');
+      }
+      if (k < stored) {
+        coefs[off + k] = v * scale;
+        if (k > last) last = k;
+      } else mask[moff + (k >> 3)] = mask[moff + (k >> 3)]! | (1 << (k & 7));
     }
+    this.buf = buf;
+    this.bits = bits;
+    lastNz[b] = last;
   }
 
   /**
    * AC successive-approximation refinement (T.81 G.1.2.3, as libjpeg's
    * decode_mcu_AC_refine): a correction bit for every coefficient already
-   * nonzero, interleaved with newly nonzero +-1 << al coefficients.
+   * nonzero, interleaved with newly nonzero +-1 << al coefficients. Real
+   * progressive photos spend most of their decode time here, so it works on
+   * locals, and in end-of-band runs it visits only coefficients that can be
+   * nonzero (up to lastNz[b] in storage, set bits of the mask above it).
    */
-  decodeAcRefine(t: HuffmanTable, coefs: Int16Array, off: number, stored: number, mask: Uint8Array, moff: number, ss: number, se: number, al: number): void {
+  decodeAcRefine(
+    t: HuffmanTable,
+    coefs: Int16Array,
+    off: number,
+    stored: number,
+    mask: Uint8Array,
+    moff: number,
+    lastNz: Uint8Array,
+    b: number,
+    ss: number,
+    se: number,
+    al: number,
+  ): void {
     const p1 = 1 << al;
     const m1 = -1 << al;
+    const fast = t.fast;
+    const data = this.data;
+    const end = this.end;
+    let buf = this.buf;
+    let bits = this.bits;
+    let eobrun = this.eobrun;
     let k = ss;
-    if (this.eobrun === 0) {
+    if (eobrun === 0) {
       for (; k <= se; k++) {
-        const rs = this.symbol(t);
-        let r = rs >> 4;
+        if (bits < 16) {
+          const pos = this.pos;
+          if (pos + 1 < end && data[pos] !== 0xff && data[pos + 1] !== 0xff && !this.stopped) {
+            buf = (buf << 16) | (data[pos]! << 8) | data[pos + 1]!;
+            bits += 16;
+            this.pos = pos + 2;
+          } else {
+            this.buf = buf;
+            this.bits = bits;
+            this.refill();
+            buf = this.buf;
+            bits = this.bits;
+          }
+        }
+        let e = fast[(buf >>> (bits - FAST_BITS)) & FAST_MASK]!;
+        if (e === 0) {
+          e = slowSymbol(t, (buf >>> (bits - 16)) & 0xffff);
+          if (e === 0) throw this.badCode(bits);
+        }
+        bits -= e >> 8;
+        let r = (e >> 4) & 15;
         let s = 0;
-        if ((rs & 15) !== 0) {
-          // Only magnitude 1 is legal here; libjpeg warns and carries on, so do we.
-          s = this.getBit() ? p1 : m1;
+        if ((e & 15) !== 0) {
+          // Only magnitude 1 is legal here; libjpeg warns and carries on, so do we. Then its sign bit.
+          if (bits < 1) {
+            this.buf = buf;
+            this.bits = bits;
+            this.refill();
+            buf = this.buf;
+            bits = this.bits;
+          }
+          bits--;
+          s = (buf >>> bits) & 1 ? p1 : m1;
         } else if (r !== 15) {
-          this.eobrun = 1 << r;
-          if (r !== 0) this.eobrun += this.getBits(r);
+          // EOBr: this block and the next (2^r - 1 + extra bits) end their band here.
+          eobrun = 1 << r;
+          if (r !== 0) {
+            if (bits < r) {
+              this.buf = buf;
+              this.bits = bits;
+              this.refill();
+              buf = this.buf;
+              bits = this.bits;
+            }
+            eobrun += (buf >>> (bits - r)) & ((1 << r) - 1);
+            bits -= r;
+          }
           break;
         }
         // Walk over already-nonzero coefficients (refining each) until r zero ones are passed.
         while (k <= se) {
+          let nonzero: boolean;
+          let c = 0;
           if (k < stored) {
-            const c = coefs[off + k]!;
-            if (c !== 0) {
-              if (this.getBit() && (c & p1) === 0) coefs[off + k] = c >= 0 ? c + p1 : c + m1;
-            } else {
-              if (r === 0) break;
-              r--;
+            c = coefs[off + k]!;
+            nonzero = c !== 0;
+          } else nonzero = ((mask[moff + (k >> 3)]! >> (k & 7)) & 1) !== 0;
+          if (nonzero) {
+            if (bits < 1) {
+              this.buf = buf;
+              this.bits = bits;
+              this.refill();
+              buf = this.buf;
+              bits = this.bits;
             }
-          } else if ((mask[moff + (k >> 3)]! >> (k & 7)) & 1) {
-            this.getBit(); // the refined value is beyond what the output scale needs
+            bits--;
+            // Beyond `stored` the refined value is not needed, only its bit consumed.
+            if ((buf >>> bits) & 1 && k < stored && (c & p1) === 0) coefs[off + k] = c >= 0 ? c + p1 : c + m1;
           } else {
             if (r === 0) break;
             r--;
@@ -526,22 +691,52 @@ export class EntropyReader {
           k++;
         }
         if (s !== 0 && k <= se) {
-          if (k < stored) coefs[off + k] = s;
-          else mask[moff + (k >> 3)] = mask[moff + (k >> 3)]! | (1 << (k & 7));
+          if (k < stored) {
+            coefs[off + k] = s;
+            if (k > lastNz[b]!) lastNz[b] = k;
+          } else mask[moff + (k >> 3)] = mask[moff + (k >> 3)]! | (1 << (k & 7));
         }
       }
     }
-    if (this.eobrun > 0) {
-      // Rest of the band in an EOB run: correction bits for nonzero coefficients only.
-      for (; k <= se; k++) {
-        if (k < stored) {
-          const c = coefs[off + k]!;
-          if (c !== 0 && this.getBit() && (c & p1) === 0) coefs[off + k] = c >= 0 ? c + p1 : c + m1;
-        } else if ((mask[moff + (k >> 3)]! >> (k & 7)) & 1) {
-          this.getBit();
+    if (eobrun > 0) {
+      // Rest of the band in an end-of-band run: correction bits for nonzero coefficients only.
+      const top = Math.min(se, stored - 1, lastNz[b]!);
+      for (; k <= top; k++) {
+        const c = coefs[off + k]!;
+        if (c === 0) continue;
+        if (bits < 1) {
+          this.buf = buf;
+          this.bits = bits;
+          this.refill();
+          buf = this.buf;
+          bits = this.bits;
         }
+        bits--;
+        if ((buf >>> bits) & 1 && (c & p1) === 0) coefs[off + k] = c >= 0 ? c + p1 : c + m1;
       }
-      this.eobrun--;
+      if (k < stored) k = stored;
+      while (k <= se) {
+        const m = mask[moff + (k >> 3)]! >> (k & 7);
+        if (m === 0) {
+          k = (k | 7) + 1; // no nonzero coefficient left in this mask byte
+          continue;
+        }
+        if (m & 1) {
+          if (bits < 1) {
+            this.buf = buf;
+            this.bits = bits;
+            this.refill();
+            buf = this.buf;
+            bits = this.bits;
+          }
+          bits--;
+        }
+        k++;
+      }
+      eobrun--;
     }
+    this.buf = buf;
+    this.bits = bits;
+    this.eobrun = eobrun;
   }
 }

@@ -69,6 +69,7 @@ const K2 = -2.61312593; // -2 * (cos(2pi/16) + cos(6pi/16))
 
 /** 8x8 AAN IDCT. `ws` is a 64-entry scratch. */
 export function idct8(blk: Float64Array, out: Uint8Array, off: number, stride: number, ws: Float64Array): void {
+  const clamp = CLAMP; // a local, not a module cell, in the hot loop
   // Columns. Most columns of real images have no AC: a quick test saves the butterflies.
   for (let c = 0; c < 8; c++) {
     const d0 = blk[c]!;
@@ -134,7 +135,7 @@ export function idct8(blk: Float64Array, out: Uint8Array, off: number, stride: n
     const d6 = ws[w + 6]!;
     const d7 = ws[w + 7]!;
     if (d1 === 0 && d2 === 0 && d3 === 0 && d4 === 0 && d5 === 0 && d6 === 0 && d7 === 0) {
-      out.fill(CLAMP[(d0 | 0) & 1023]!, p, p + 8);
+      out.fill(clamp[(d0 | 0) & 1023]!, p, p + 8);
       continue;
     }
     const t10 = d0 + d4;
@@ -157,14 +158,14 @@ export function idct8(blk: Float64Array, out: Uint8Array, off: number, stride: n
     const o6 = o12 - o7;
     const o5 = o11 - o6;
     const o4 = o10 + o5;
-    out[p] = CLAMP[((e0 + o7) | 0) & 1023]!;
-    out[p + 7] = CLAMP[((e0 - o7) | 0) & 1023]!;
-    out[p + 1] = CLAMP[((e1 + o6) | 0) & 1023]!;
-    out[p + 6] = CLAMP[((e1 - o6) | 0) & 1023]!;
-    out[p + 2] = CLAMP[((e2 + o5) | 0) & 1023]!;
-    out[p + 5] = CLAMP[((e2 - o5) | 0) & 1023]!;
-    out[p + 4] = CLAMP[((e3 + o4) | 0) & 1023]!;
-    out[p + 3] = CLAMP[((e3 - o4) | 0) & 1023]!;
+    out[p] = clamp[((e0 + o7) | 0) & 1023]!;
+    out[p + 7] = clamp[((e0 - o7) | 0) & 1023]!;
+    out[p + 1] = clamp[((e1 + o6) | 0) & 1023]!;
+    out[p + 6] = clamp[((e1 - o6) | 0) & 1023]!;
+    out[p + 2] = clamp[((e2 + o5) | 0) & 1023]!;
+    out[p + 5] = clamp[((e2 - o5) | 0) & 1023]!;
+    out[p + 4] = clamp[((e3 + o4) | 0) & 1023]!;
+    out[p + 3] = clamp[((e3 - o4) | 0) & 1023]!;
   }
 }
 
@@ -174,6 +175,7 @@ const C3 = 0.3826834323650898; // cos(3pi/8)
 
 /** 4x4 output (scale 1/2) from the 4x4 low-frequency coefficients. `ws` needs 16 entries. */
 export function idct4(blk: Float64Array, out: Uint8Array, off: number, stride: number, ws: Float64Array): void {
+  const clamp = CLAMP; // a local, not a module cell, in the hot loop
   for (let c = 0; c < 4; c++) {
     const h0 = blk[c]!;
     const h1 = blk[8 + c]!;
@@ -199,23 +201,24 @@ export function idct4(blk: Float64Array, out: Uint8Array, off: number, stride: n
     const e1 = h0 - h2 * C4;
     const o0 = h1 * C1 + h3 * C3;
     const o1 = h1 * C3 - h3 * C1;
-    out[p] = CLAMP[((e0 + o0) | 0) & 1023]!;
-    out[p + 1] = CLAMP[((e1 + o1) | 0) & 1023]!;
-    out[p + 2] = CLAMP[((e1 - o1) | 0) & 1023]!;
-    out[p + 3] = CLAMP[((e0 - o0) | 0) & 1023]!;
+    out[p] = clamp[((e0 + o0) | 0) & 1023]!;
+    out[p + 1] = clamp[((e1 + o1) | 0) & 1023]!;
+    out[p + 2] = clamp[((e1 - o1) | 0) & 1023]!;
+    out[p + 3] = clamp[((e0 - o0) | 0) & 1023]!;
   }
 }
 
 /** 2x2 output (scale 1/4) from the 2x2 low-frequency coefficients. */
 export function idct2(blk: Float64Array, out: Uint8Array, off: number, stride: number): void {
+  const clamp = CLAMP; // a local, not a module cell, in the hot loop
   const a = blk[0]! + PIXEL_BIAS;
   const b = blk[1]!;
   const c = blk[8]!;
   const d = blk[9]!;
-  out[off] = CLAMP[((a + b + c + d) | 0) & 1023]!;
-  out[off + 1] = CLAMP[((a - b + c - d) | 0) & 1023]!;
-  out[off + stride] = CLAMP[((a + b - c - d) | 0) & 1023]!;
-  out[off + stride + 1] = CLAMP[((a - b - c + d) | 0) & 1023]!;
+  out[off] = clamp[((a + b + c + d) | 0) & 1023]!;
+  out[off + 1] = clamp[((a - b + c - d) | 0) & 1023]!;
+  out[off + stride] = clamp[((a + b - c - d) | 0) & 1023]!;
+  out[off + stride + 1] = clamp[((a - b - c + d) | 0) & 1023]!;
 }
 
 /**
@@ -285,11 +288,12 @@ function pass(n: number, src: Float64Array, so: number, step: number, bias: numb
 
 /** width x height block (width !== height) through two generic passes. `ws` needs 64 + 8 entries. */
 function idctRect(blk: Float64Array, width: number, height: number, out: Uint8Array, off: number, stride: number, ws: Float64Array): void {
+  const clamp = CLAMP; // a local, not a module cell, in the hot loop
   for (let c = 0; c < width; c++) pass(height, blk, c, 8, 0, ws, c, 8);
   for (let r = 0; r < height; r++) {
     pass(width, ws, r * 8, 1, PIXEL_BIAS, ws, 64, 1);
     const p = off + r * stride;
-    for (let c = 0; c < width; c++) out[p + c] = CLAMP[(ws[64 + c]! | 0) & 1023]!;
+    for (let c = 0; c < width; c++) out[p + c] = clamp[(ws[64 + c]! | 0) & 1023]!;
   }
 }
 
