@@ -10,6 +10,7 @@ const ROUTES = [
   ['/v1/embed', 'mobilenet-v2-features'],
   ['/v1/moderate', 'nsfw-mobilenet-v2'],
   ['/v1/detect', 'yolox-nano'],
+  ['/v1/faces', 'blazeface-front + blazeface-back'],
 ];
 
 export async function benchMemory(worker, extraRoutes = []) {
