@@ -1,4 +1,4 @@
-import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { bytesPlugin } from './test/support/bytes-plugin.ts';
 
@@ -10,11 +10,19 @@ export default defineConfig({
         // client would, and the shared modules it is built from.
         plugins: [
           bytesPlugin(),
-          cloudflareTest(({ inject }) => ({
+          cloudflareTest(async ({ inject }) => ({
             wrangler: { configPath: './wrangler.toml' },
             // The local fixture origin is the one plain-http origin the Worker may fetch in tests,
             // with a short fetch timeout so the slow-origin test is quick.
-            miniflare: { bindings: { ALLOW_HTTP_ORIGINS: inject('fixtureOrigin'), FETCH_TIMEOUT_MS: '1500' } },
+            // TEST_MIGRATIONS is the D1 schema (migrations/), read here on Node; tests that use
+            // SEARCH_DB apply it inside workerd: applyD1Migrations(env.SEARCH_DB, env.TEST_MIGRATIONS).
+            miniflare: {
+              bindings: {
+                ALLOW_HTTP_ORIGINS: inject('fixtureOrigin'),
+                FETCH_TIMEOUT_MS: '1500',
+                TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+              },
+            },
           })),
         ],
         test: {

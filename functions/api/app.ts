@@ -4,6 +4,7 @@ import { onError, onNotFound } from '../../shared/http/problem-handler.ts';
 import { requestContext } from '../../shared/http/request-context.ts';
 import { registerAnalyze } from './routes/analyze.ts';
 import { registerClassify } from './routes/classify.ts';
+import { registerCollections } from './routes/collections.ts';
 import { registerDetect } from './routes/detect.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerEmbed } from './routes/embed.ts';
@@ -25,6 +26,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerDetect(app);
   registerFaces(app);
   registerAnalyze(app);
+  registerCollections(app);
   registerDocs(app);
   return app;
 }

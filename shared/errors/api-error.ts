@@ -15,6 +15,7 @@ export type ProblemCode =
   | 'invalid_request'
   | 'not_found'
   | 'method_not_allowed'
+  | 'conflict'
   | 'model_not_installed'
   | 'model_failed'
   | 'backend_unavailable'
@@ -32,6 +33,7 @@ const TITLES: Record<ProblemCode, string> = {
   invalid_request: 'Invalid request',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
+  conflict: 'Conflict',
   model_not_installed: 'Model not installed',
   model_failed: 'Model failed',
   backend_unavailable: 'Backend unavailable',
