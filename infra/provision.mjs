@@ -14,9 +14,31 @@ import { resolve } from 'node:path';
 /** Every account resource the Workers bind to. Add a row when a binding is added to wrangler.toml. */
 export const RESOURCES = [
   { kind: 'kv', binding: 'CACHE', name: 'edge-vision-cache' },
+  { kind: 'd1', binding: 'SEARCH_DB', name: 'edge-vision-search' },
 ];
 
 const PLACEHOLDER_ID = '00000000000000000000000000000000';
+const PLACEHOLDER_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** The `database_id = "..."` line of the [[d1_databases]] block whose binding is `binding`. */
+export function findD1IdLine(toml, binding) {
+  const blocks = toml.split(/(?=^\[)/m);
+  let offset = 0;
+  for (const block of blocks) {
+    if (block.startsWith('[[d1_databases]]') && new RegExp(`^binding\\s*=\\s*"${binding}"`, 'm').test(block)) {
+      const match = /^database_id\s*=\s*"([^"]*)"/m.exec(block);
+      if (match) return { start: offset + match.index, text: match[0], id: match[1] };
+    }
+    offset += block.length;
+  }
+  return undefined;
+}
+
+export function parseCreatedUuid(output) {
+  const match = /database_id\s*[=:]\s*"([0-9a-f-]{36})"/.exec(output) ?? /"database_id"\s*:\s*"([0-9a-f-]{36})"/.exec(output);
+  if (!match) throw new Error(`could not find the new database id in wrangler's output:\n${output}`);
+  return match[1];
+}
 
 /** Finds the `id = "..."` line of the [[kv_namespaces]] block whose binding is `binding`. */
 export function findKvIdLine(toml, binding) {
@@ -95,6 +117,21 @@ export function provision({ configPath, wrangler, dryRun }) {
       const id = parseCreatedId(output);
       toml = setKvId(toml, resource.binding, id);
       console.log(`KV ${resource.binding}: created ${resource.name} (${id})`);
+    } else if (resource.kind === 'd1') {
+      const current = findD1IdLine(toml, resource.binding);
+      if (!current) throw new Error(`wrangler.toml declares no D1 binding ${resource.binding}`);
+      if (current.id && current.id !== PLACEHOLDER_UUID) {
+        console.log(`D1 ${resource.binding}: already provisioned (${current.id})`);
+      } else {
+        const output = run(wrangler, ['d1', 'create', resource.name], dryRun);
+        if (!dryRun) {
+          const id = parseCreatedUuid(output);
+          toml = toml.slice(0, current.start) + `database_id = "${id}"` + toml.slice(current.start + current.text.length);
+          console.log(`D1 ${resource.binding}: created ${resource.name} (${id})`);
+        }
+      }
+      if (!dryRun) writeFileSync(configPath, toml);
+      run(wrangler, ['d1', 'migrations', 'apply', resource.binding, '--remote', `--config=${configPath}`], dryRun);
     } else if (resource.kind === 'r2') {
       run(wrangler, ['r2', 'bucket', 'create', resource.name], dryRun);
     } else if (resource.kind === 'queue') {

@@ -28,14 +28,21 @@ describe('provisioning', () => {
     writeFileSync(config, projectToml);
     const fake = join(dir, 'wrangler');
     const calls = join(dir, 'calls.log');
-    writeFileSync(fake, `#!/bin/sh\necho "$@" >> ${calls}\necho '[[kv_namespaces]]'\necho 'id = "abcdefabcdefabcdefabcdefabcdefab"'\n`);
+    writeFileSync(
+      fake,
+      `#!/bin/sh\necho "$@" >> ${calls}\necho '[[kv_namespaces]]'\necho 'id = "abcdefabcdefabcdefabcdefabcdefab"'\necho 'database_id = "12345678-1234-1234-1234-123456789abc"'\n`,
+    );
     chmodSync(fake, 0o755);
     const script = new URL('./provision.mjs', import.meta.url).pathname;
     const env = { ...process.env, WRANGLER_BIN: fake };
     execFileSync(process.execPath, [script, `--config=${config}`], { env, encoding: 'utf8' });
     expect(readFileSync(config, 'utf8')).toContain('id = "abcdefabcdefabcdefabcdefabcdefab"');
+    expect(readFileSync(config, 'utf8')).toContain('database_id = "12345678-1234-1234-1234-123456789abc"');
     const second = execFileSync(process.execPath, [script, `--config=${config}`], { env, encoding: 'utf8' });
     expect(second).toContain('already provisioned');
-    expect(readFileSync(calls, 'utf8').trim().split('\n')).toEqual(['kv namespace create edge-vision-cache']);
+    const commands = readFileSync(calls, 'utf8').trim().split('\n');
+    expect(commands.filter((c) => c.includes('create'))).toEqual(['kv namespace create edge-vision-cache', 'd1 create edge-vision-search']);
+    // Migrations are applied on every run (wrangler skips those already applied).
+    expect(commands.filter((c) => c.startsWith('d1 migrations apply SEARCH_DB --remote'))).toHaveLength(2);
   });
 });
