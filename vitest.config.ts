@@ -25,6 +25,8 @@ export default defineConfig({
             },
           })),
         ],
+        // Lists the generated test models (models/registry-manifests.ts); deployments define it false.
+        define: { __TEST_MODELS__: 'true' },
         test: {
           name: 'workerd',
           globalSetup: ['./test/support/fixture-server.ts'],

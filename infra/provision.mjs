@@ -15,6 +15,8 @@ import { resolve } from 'node:path';
 export const RESOURCES = [
   { kind: 'kv', binding: 'CACHE', name: 'edge-vision-cache' },
   { kind: 'd1', binding: 'SEARCH_DB', name: 'edge-vision-search' },
+  // Model files over the 25 MiB static-asset limit (MobileCLIP's text encoder).
+  { kind: 'r2', binding: 'MODEL_BUCKET', name: 'edge-vision-models' },
 ];
 
 const PLACEHOLDER_ID = '00000000000000000000000000000000';

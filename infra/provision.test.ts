@@ -41,7 +41,12 @@ describe('provisioning', () => {
     const second = execFileSync(process.execPath, [script, `--config=${config}`], { env, encoding: 'utf8' });
     expect(second).toContain('already provisioned');
     const commands = readFileSync(calls, 'utf8').trim().split('\n');
-    expect(commands.filter((c) => c.includes('create'))).toEqual(['kv namespace create edge-vision-cache', 'd1 create edge-vision-search']);
+    expect(commands.filter((c) => c.includes('create'))).toEqual([
+      'kv namespace create edge-vision-cache',
+      'd1 create edge-vision-search',
+      'r2 bucket create edge-vision-models',
+      'r2 bucket create edge-vision-models',
+    ]);
     // Migrations are applied on every run (wrangler skips those already applied).
     expect(commands.filter((c) => c.startsWith('d1 migrations apply SEARCH_DB --remote'))).toHaveLength(2);
   });

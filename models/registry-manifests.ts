@@ -2,12 +2,32 @@
 // (weights, labels, manifest.json) under models/ and list the manifest here.
 import blazefaceBack from './blazeface-back/manifest.json';
 import blazefaceFront from './blazeface-front/manifest.json';
+import mobileclipS0 from './mobileclip-s0/manifest.json';
+import mobileclipTest from './mobileclip-test/manifest.json';
 import mobilenetV2 from './mobilenet-v2/manifest.json';
 import mobilenetV2Features from './mobilenet-v2-features/manifest.json';
 import nsfwMobilenetV2 from './nsfw-mobilenet-v2/manifest.json';
 import yoloxNano from './yolox-nano/manifest.json';
 
-export const MANIFESTS: readonly unknown[] = [mobilenetV2, mobilenetV2Features, nsfwMobilenetV2, yoloxNano, blazefaceFront, blazefaceBack];
+/**
+ * true in test builds only (vitest.config.ts `define`; wrangler.toml [define] sets false):
+ * the generated test graphs (random weights) must never be listed by a deployment.
+ * `typeof` keeps Node-side tools that import this file without a define working.
+ */
+declare const __TEST_MODELS__: boolean;
+const TEST_MODELS = typeof __TEST_MODELS__ !== 'undefined' && __TEST_MODELS__;
+
+export const MANIFESTS: readonly unknown[] = [
+  mobilenetV2,
+  mobilenetV2Features,
+  nsfwMobilenetV2,
+  yoloxNano,
+  blazefaceFront,
+  blazefaceBack,
+  // Weights pulled at deploy time (`npm run models:pull -- mobileclip-s0`); without them it answers 503 model_not_installed.
+  mobileclipS0,
+  ...(TEST_MODELS ? [mobileclipTest] : []),
+];
 
 /** Which model answers a task when the request names none. */
 export const DEFAULT_MODELS = {

@@ -8,10 +8,12 @@ import { registerCollections } from './routes/collections.ts';
 import { registerDetect } from './routes/detect.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerEmbed } from './routes/embed.ts';
+import { registerEmbedText } from './routes/embed-text.ts';
 import { registerFaces } from './routes/faces.ts';
 import { registerInspect } from './routes/inspect.ts';
 import { registerModerate } from './routes/moderate.ts';
 import { registerService } from './routes/service.ts';
+import { registerZeroShot } from './routes/zero-shot.ts';
 
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
@@ -22,6 +24,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerInspect(app);
   registerClassify(app);
   registerEmbed(app);
+  registerEmbedText(app);
+  registerZeroShot(app);
   registerModerate(app);
   registerDetect(app);
   registerFaces(app);

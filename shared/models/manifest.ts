@@ -10,6 +10,12 @@ const FileEntry = z.strictObject({
   path: z.string().regex(/^[\w.-]+(\/[\w.-]+)*$/),
   bytes: z.number().int().positive(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /**
+   * Where the Worker reads the file: static assets (MODEL_FILES, the default) or,
+   * for files over the 25 MiB static-asset limit, the R2 bucket MODEL_BUCKET at
+   * key `<id>/<path>`.
+   */
+  store: z.enum(['assets', 'r2']).optional(),
 });
 
 export const InputSpec = z.strictObject({
@@ -87,6 +93,25 @@ export const OutputSpec = z.strictObject({
   ignore: z.array(z.number().int().nonnegative()).optional(),
 });
 
+/**
+ * The text tower of a CLIP-style model (files.text): what /v1/embed/text and
+ * /v1/zero-shot need to tokenise, run it and compare with the image tower.
+ */
+export const TextSpec = z.strictObject({
+  /** CLIP's byte-level BPE (models/clip-tokenizer), lower-cased, start/end tokens. */
+  tokenizer: z.literal('clip-bpe'),
+  input: z.string(),
+  dtype: z.literal('int64'),
+  contextLength: z.number().int().min(2),
+  padTokenId: z.number().int().nonnegative(),
+  output: z.string(),
+  dims: z.number().int().positive(),
+  /** Zero-shot softmax: logits = logitScale * cosine (CLIP's learned temperature, 100 once trained). */
+  logitScale: z.number().positive(),
+  /** Multi-label: sigmoid(logitScale * (cosine - multiLabelBias)), the cosine at which a label scores 0.5. */
+  multiLabelBias: z.number().min(-1).max(1),
+});
+
 export const ModelManifest = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   version: z.string(),
@@ -95,10 +120,14 @@ export const ModelManifest = z.strictObject({
   licence: z.string(),
   /** Licence text shipped beside the weights, relative to the model folder. */
   licenceFile: z.string().optional(),
+  /** The command that installs the files when they are not in the repository (shown in 503 model_not_installed). */
+  install: z.string().optional(),
   source: z.strictObject({ upstream: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/).optional() }).passthrough(),
-  files: z.strictObject({ model: FileEntry, labels: FileEntry.optional() }).catchall(FileEntry),
+  files: z.strictObject({ model: FileEntry, labels: FileEntry.optional(), text: FileEntry.optional() }).catchall(FileEntry),
   input: InputSpec,
   output: OutputSpec,
+  /** A text encoder beside the image model (files.text), for text embeddings and zero-shot. */
+  text: TextSpec.optional(),
   /** A labels file name, or the labels themselves in output order. */
   labels: z.union([z.string(), z.array(z.string())]).optional(),
   measured: z
@@ -111,3 +140,5 @@ export type ModelManifest = z.infer<typeof ModelManifest>;
 export type InputSpec = z.infer<typeof InputSpec>;
 export type DetectionDecoder = z.infer<typeof DetectionDecoder>;
 export type OutputSpec = z.infer<typeof OutputSpec>;
+export type TextSpec = z.infer<typeof TextSpec>;
+export type FileEntry = z.infer<typeof FileEntry>;

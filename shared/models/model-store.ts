@@ -2,14 +2,16 @@ import type { InferenceSession } from 'onnxruntime-web/wasm';
 import { ApiError } from '../errors/api-error.ts';
 import { sha256Hex } from '../hash/sha256.ts';
 import { onnxRuntime } from '../inference/ort-wasm.ts';
-import type { ModelManifest } from './manifest.ts';
+import type { FileEntry, ModelManifest } from './manifest.ts';
 
 /**
  * Loads a model once per isolate, on first use: fetches its files from the
  * Workers static-assets binding (weights stay out of the script bundle and
- * its size limit), checks each file's size and SHA-256 against the manifest,
- * and creates the ORT session. Concurrent first requests share one load; a
- * failed load is forgotten so the next request tries again.
+ * its size limit) or, for files marked `"store": "r2"` (over the 25 MiB
+ * static-asset limit, e.g. MobileCLIP's text encoder), from the R2 bucket
+ * MODEL_BUCKET at `<id>/<path>`; checks each file's size and SHA-256 against
+ * the manifest, and creates the ORT session. Concurrent first requests share
+ * one load; a failed load is forgotten so the next request tries again.
  */
 export interface LoadedModel {
   manifest: ModelManifest;
@@ -18,34 +20,63 @@ export interface LoadedModel {
   loadMs: number;
 }
 
+export interface LoadOptions {
+  /** The files entry holding the ONNX graph: "model" (default), or e.g. "text" for a CLIP text tower. */
+  file?: string;
+  /** Where files marked `"store": "r2"` are read (the MODEL_BUCKET binding; absent = not installed). */
+  bucket?: R2Bucket | undefined;
+}
+
 const loads = new Map<string, Promise<LoadedModel>>();
 const ready = new Map<string, LoadedModel>();
 
-/** Models with a live session in this isolate, for health and memory reports. */
+/** Models with a live session in this isolate, for health and memory reports ("id@version", "id@version#text"). */
 export function loadedModels(): Array<{ model: string; loadMs: number }> {
-  return [...ready.values()].map((m) => ({ model: `${m.manifest.id}@${m.manifest.version}`, loadMs: Math.round(m.loadMs) }));
+  return [...ready.entries()].map(([key, m]) => ({ model: key, loadMs: Math.round(m.loadMs) }));
 }
 
-export function loadModel(files: Fetcher, manifest: ModelManifest): Promise<LoadedModel> {
-  const key = `${manifest.id}@${manifest.version}`;
+export function loadModel(files: Fetcher, manifest: ModelManifest, options: LoadOptions = {}): Promise<LoadedModel> {
+  const file = options.file ?? 'model';
+  const key = file === 'model' ? `${manifest.id}@${manifest.version}` : `${manifest.id}@${manifest.version}#${file}`;
   let load = loads.get(key);
   if (!load) {
-    load = createModel(files, manifest);
+    load = createModel(files, options.bucket, manifest, file);
     loads.set(key, load);
     load.then((model) => ready.set(key, model)).catch(() => loads.delete(key));
   }
   return load;
 }
 
-async function readVerified(files: Fetcher, manifest: ModelManifest, entry: { path: string; bytes: number; sha256: string }): Promise<Uint8Array> {
-  const response = await files.fetch(`https://model-files/${manifest.id}/${entry.path}`);
-  if (response.status === 404) {
-    throw new ApiError(503, 'model_not_installed', `Model ${manifest.id}@${manifest.version} is not installed: ${entry.path} is missing.`, {
-      model: manifest.id,
-    });
+function notInstalled(manifest: ModelManifest, what: string): ApiError {
+  // Say how to install it: the weights of pulled models are not in the repository.
+  const how = manifest.install ? ` Install it with \`${manifest.install}\`.` : '';
+  return new ApiError(503, 'model_not_installed', `Model ${manifest.id}@${manifest.version} is not installed: ${what}.${how}`, {
+    model: manifest.id,
+    ...(manifest.install ? { install: manifest.install } : {}),
+  });
+}
+
+/** The file's bytes from its store, or undefined when it is not there. */
+async function readStored(files: Fetcher, bucket: R2Bucket | undefined, manifest: ModelManifest, entry: FileEntry): Promise<Uint8Array | undefined> {
+  if (entry.store === 'r2') {
+    if (!bucket) throw notInstalled(manifest, `${entry.path} is stored in R2 and this Worker has no MODEL_BUCKET binding`);
+    let object: R2ObjectBody | null;
+    try {
+      object = await bucket.get(`${manifest.id}/${entry.path}`);
+    } catch (error) {
+      throw new ApiError(503, 'model_failed', `Model ${manifest.id} could not be read from R2: ${String(error).slice(0, 200)}`);
+    }
+    return object ? new Uint8Array(await object.arrayBuffer()) : undefined;
   }
+  const response = await files.fetch(`https://model-files/${manifest.id}/${entry.path}`);
+  if (response.status === 404) return undefined;
   if (!response.ok) throw new ApiError(503, 'model_failed', `Model ${manifest.id} could not be read (${response.status}).`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function readVerified(files: Fetcher, bucket: R2Bucket | undefined, manifest: ModelManifest, entry: FileEntry): Promise<Uint8Array> {
+  const bytes = await readStored(files, bucket, manifest, entry);
+  if (!bytes) throw notInstalled(manifest, `${entry.path} is missing${entry.store === 'r2' ? ' from the MODEL_BUCKET R2 bucket' : ''}`);
   const digest = bytes.byteLength === entry.bytes ? await sha256Hex(bytes) : 'size-mismatch';
   if (digest !== entry.sha256) {
     // Never run weights that are not the ones the manifest names.
@@ -56,12 +87,15 @@ async function readVerified(files: Fetcher, manifest: ModelManifest, entry: { pa
   return bytes;
 }
 
-async function createModel(files: Fetcher, manifest: ModelManifest): Promise<LoadedModel> {
+async function createModel(files: Fetcher, bucket: R2Bucket | undefined, manifest: ModelManifest, file: string): Promise<LoadedModel> {
   const start = performance.now();
-  const labelsEntry = manifest.files.labels;
+  const weightsEntry = manifest.files[file];
+  if (!weightsEntry) throw new ApiError(500, 'model_failed', `Model ${manifest.id} has no \`${file}\` file in its manifest.`);
+  // Labels belong to the image model's output, not to a second graph such as a text tower.
+  const labelsEntry = file === 'model' ? manifest.files.labels : undefined;
   const [weights, labelBytes] = await Promise.all([
-    readVerified(files, manifest, manifest.files.model),
-    labelsEntry ? readVerified(files, manifest, labelsEntry) : undefined,
+    readVerified(files, bucket, manifest, weightsEntry),
+    labelsEntry ? readVerified(files, bucket, manifest, labelsEntry) : undefined,
   ]);
   const ort = await onnxRuntime();
   let session: InferenceSession;
@@ -72,7 +106,7 @@ async function createModel(files: Fetcher, manifest: ModelManifest): Promise<Loa
   }
   const labels = labelBytes
     ? new TextDecoder().decode(labelBytes).split('\n').map((line) => line.trim()).filter((_, i, all) => i < all.length - 1 || all[i] !== '')
-    : Array.isArray(manifest.labels)
+    : file === 'model' && Array.isArray(manifest.labels)
       ? manifest.labels
       : undefined;
   return { manifest, session, labels, loadMs: performance.now() - start };

@@ -19,7 +19,11 @@ describe('model registry', () => {
 
   it.each(registry.all.map((m) => [m.id, m] as const))('serves %s with the bytes its manifest records', async (id, manifest) => {
     for (const entry of Object.values(manifest.files)) {
+      // Files over the asset limit live in R2, checked where they are put (test/integration/mobileclip.test.ts).
+      if (entry.store === 'r2') continue;
       const response = await env.MODEL_FILES.fetch(`https://model-files/${id}/${entry.path}`);
+      // Weights pulled at deploy time (`install`, e.g. MobileCLIP) may be absent; when present they must match.
+      if (response.status === 404 && manifest.install) continue;
       expect(response.status, `${id}/${entry.path}`).toBe(200);
       const bytes = new Uint8Array(await response.arrayBuffer());
       expect(bytes.byteLength).toBe(entry.bytes);

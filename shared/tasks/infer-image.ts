@@ -15,7 +15,7 @@ export async function inferImage(
 ): Promise<{ model: LoadedModel; pixels: Raster; output: ModelOutput }> {
   const timing = c.get('timing');
   const target = decodeTargetFor(manifest.input, image.info.width, image.info.height);
-  const [model, pixels] = await Promise.all([timing.measure('load', () => loadModel(c.env.MODEL_FILES, manifest)), image.pixels(target)]);
+  const [model, pixels] = await Promise.all([timing.measure('load', () => loadModel(c.env.MODEL_FILES, manifest, { bucket: c.env.MODEL_BUCKET })), image.pixels(target)]);
   const output = await runModel(model, pixels, timing);
   return { model, pixels, output };
 }

@@ -1,6 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../shared/http/app-env.ts';
 import { ortMemoryBytes } from '../../../shared/inference/ort-wasm.ts';
+import type { FileEntry } from '../../../shared/models/manifest.ts';
 import { loadedModels } from '../../../shared/models/model-store.ts';
 import { models } from '../models.ts';
 
@@ -52,11 +53,17 @@ const BUILTIN_MODELS: Array<z.infer<typeof ModelSchema>> = [
 export function registerService(app: OpenAPIHono<AppEnv>): void {
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const, isolate: { ort_wasm_bytes: ortMemoryBytes(), models: loadedModels() } }, 200));
   app.openapi(modelsRoute, async (c) => {
-    // Installed = the weights the manifest names are present (models pulled at deploy time may not be).
+    // Installed = every weights file the manifest names is in its store (models pulled at deploy time may not be):
+    // static assets, or R2 for files over the asset limit (e.g. a MobileCLIP text encoder).
+    const present = async (id: string, entry: FileEntry): Promise<boolean> => {
+      if (entry.store === 'r2') return c.env.MODEL_BUCKET ? (await c.env.MODEL_BUCKET.head(`${id}/${entry.path}`)) !== null : false;
+      return (await c.env.MODEL_FILES.fetch(`https://model-files/${id}/${entry.path}`, { method: 'HEAD' })).ok;
+    };
     const listed = await Promise.all(
       models().all.map(async (m) => {
-        const head = await c.env.MODEL_FILES.fetch(`https://model-files/${m.id}/${m.files.model.path}`, { method: 'HEAD' });
-        return { id: m.id, version: m.version, task: m.task, installed: head.ok, licence: m.licence, runtime: 'edge' as const, description: m.description };
+        const weights = [m.files.model, ...(m.files.text ? [m.files.text] : [])];
+        const installed = (await Promise.all(weights.map((entry) => present(m.id, entry)))).every(Boolean);
+        return { id: m.id, version: m.version, task: m.task, installed, licence: m.licence, runtime: 'edge' as const, description: m.description };
       }),
     );
     return c.json({ models: [...listed, ...BUILTIN_MODELS] }, 200);

@@ -195,8 +195,20 @@ export async function pullModel(o: PullOptions): Promise<PullResult> {
   return result;
 }
 
+/**
+ * CLIP-style zero-shot constants for the text spec. logitScale: MobileCLIP is trained
+ * with open_clip's learned temperature, clamped at 100 and saturated there in trained
+ * CLIP models, so softmax(100 * cosine) reproduces its zero-shot probabilities.
+ * multiLabelBias: the cosine at which an independent label scores 0.5 in
+ * sigmoid(logitScale * (cosine - bias)). PROVISIONAL, not measured (no weights here):
+ * CLIP-family matched image/caption cosines sit around 0.25-0.35 and unmatched ones
+ * around 0.1-0.2; 0.22 is between. Measure on labelled photos after pulling and pin it.
+ */
+export const CLIP_LOGIT_SCALE = 100;
+export const MULTI_LABEL_BIAS = 0.22;
+
 // No mirror URL in the manifest: it is committed with the model, and provenance is the upstream url plus the sha256.
-function buildManifest(id: string, variant: string, model: SourceModel, sources: PullSources, installed: InstalledFile[]): ModelManifest {
+export function buildManifest(id: string, variant: string, model: SourceModel, sources: PullSources, installed: InstalledFile[]): ModelManifest {
   const file = (role: Role) => installed.find((f) => f.role === role)!;
   const image = file('image');
   const text = file('text');
@@ -204,6 +216,8 @@ function buildManifest(id: string, variant: string, model: SourceModel, sources:
   const io = model.io;
   const pre = model.preprocessing;
   const choice = model.variants[variant]!;
+  // Files over the static-asset limit are read from R2 (shared/models/model-store.ts) at <id>/<path>.
+  const entry = (f: InstalledFile) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256, ...(f.servedToWorker ? {} : { store: 'r2' as const }) });
   const manifest = {
     id,
     version: `${model.revision.slice(0, 12)}-image-${choice.image}-text-${choice.text}`,
@@ -212,6 +226,7 @@ function buildManifest(id: string, variant: string, model: SourceModel, sources:
       `${model.name} image encoder (Apple; ONNX export ${model.repo} @${model.revision.slice(0, 12)}, image ${choice.image}, text ${choice.text}): ` +
       `${pre.image.size}x${pre.image.size} RGB in [0,1] -> ${io.image.output.shape[1]}-d embedding in the shared image-text space; the text encoder is listed beside it.`,
     licence: sources.licence.manifestValue,
+    install: `npm run models:pull -- ${id}${variant === model.defaultVariant ? '' : ` --variant ${variant}`}`,
     source: {
       upstream: `${sources.upstreamBase}/${model.repo}/tree/${model.revision}`,
       repo: model.repo,
@@ -222,21 +237,9 @@ function buildManifest(id: string, variant: string, model: SourceModel, sources:
         role: f.role, path: f.path, upstreamPath: f.upstreamPath, variant: f.variant,
         sha256Pinned: !f.unverified, servedToWorker: f.servedToWorker,
       })),
-      // Not yet part of the manifest schema: what a text-embedding path needs.
-      text: {
-        input: io.text.input.name,
-        dtype: io.text.input.dtype,
-        contextLength: pre.text.contextLength,
-        padTokenId: pre.text.padTokenId,
-        output: io.text.output.name,
-        dims: io.text.output.shape[1],
-      },
       facts: 'models/pull-sources.json',
     },
-    files: {
-      model: { path: image.path, bytes: image.bytes, sha256: image.sha256 },
-      text: { path: text.path, bytes: text.bytes, sha256: text.sha256 },
-    },
+    files: { model: entry(image), text: entry(text) },
     input: {
       name: io.image.input.name,
       layout: 'NCHW',
@@ -248,6 +251,17 @@ function buildManifest(id: string, variant: string, model: SourceModel, sources:
       normalize: { scale: pre.image.rescale, mean: pre.image.mean, std: pre.image.std },
     },
     output: { name: io.image.output.name, kind: 'embedding' },
+    text: {
+      tokenizer: 'clip-bpe',
+      input: io.text.input.name,
+      dtype: io.text.input.dtype,
+      contextLength: pre.text.contextLength,
+      padTokenId: pre.text.padTokenId,
+      output: io.text.output.name,
+      dims: io.text.output.shape[1],
+      logitScale: CLIP_LOGIT_SCALE,
+      multiLabelBias: MULTI_LABEL_BIAS,
+    },
   };
   // The API validates manifests strictly; failing here beats a registry that will not start.
   const parsed = ModelManifest.safeParse(manifest);

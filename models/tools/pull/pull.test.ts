@@ -202,7 +202,8 @@ describe('pullModel', () => {
 
     const manifest = JSON.parse(readFileSync(join(modelDir(), 'manifest.json'), 'utf8'));
     expect(ModelManifest.parse(manifest)).toEqual(manifest); // strict schema: no stray keys
-    expect(Object.keys(manifest)).toEqual(['id', 'version', 'task', 'description', 'licence', 'source', 'files', 'input', 'output']);
+    expect(Object.keys(manifest)).toEqual(['id', 'version', 'task', 'description', 'licence', 'install', 'source', 'files', 'input', 'output', 'text']);
+    expect(manifest.install).toBe('npm run models:pull -- mobileclip-s0');
     expect(manifest.files.model).toEqual({ path: 'image_model.onnx', bytes: IMAGE.length, sha256: sha256(IMAGE) });
     expect(manifest.files.text).toEqual({ path: 'text_model.onnx', bytes: TEXT.length, sha256: sha256(TEXT) });
     expect(manifest.input).toEqual({
@@ -211,7 +212,10 @@ describe('pullModel', () => {
     });
     expect(manifest.output).toEqual({ name: 'image_embeds', kind: 'embedding' });
     expect(manifest.task).toBe('embed');
-    expect(manifest.source.text).toMatchObject({ input: 'input_ids', dtype: 'int64', contextLength: 77, output: 'text_embeds' });
+    expect(manifest.text).toEqual({
+      tokenizer: 'clip-bpe', input: 'input_ids', dtype: 'int64', contextLength: 77, padTokenId: 0, output: 'text_embeds', dims: 512,
+      logitScale: 100, multiLabelBias: 0.22,
+    });
     expect(manifest.source.licenceFile).toBe('LICENSE');
     expect(manifest.version).toBe(`${REV.slice(0, 12)}-image-fp16-text-int8`);
 
@@ -346,8 +350,9 @@ describe('pullModel', () => {
     const result = await pull({ assetLimitBytes: 2.5 * 1024 * 1024 }); // image (3 MiB) over, text (2 MiB) under
     expect(fileSha('source/image_model.onnx')).toBe(sha256(IMAGE));
     expect(existsSync(join(modelDir(), 'image_model.onnx'))).toBe(false);
-    expect(result.manifest.files.model.path).toBe('source/image_model.onnx');
+    expect(result.manifest.files.model).toMatchObject({ path: 'source/image_model.onnx', store: 'r2' });
     expect(result.manifest.files['text']!.path).toBe('text_model.onnx');
+    expect(result.manifest.files['text']!.store).toBeUndefined();
     expect(out).toMatch(/over the 2\.5 MiB Workers static-asset limit/);
   });
 
