@@ -7,6 +7,9 @@ import mobileclipTest from './mobileclip-test/manifest.json';
 import mobilenetV2 from './mobilenet-v2/manifest.json';
 import mobilenetV2Features from './mobilenet-v2-features/manifest.json';
 import nsfwMobilenetV2 from './nsfw-mobilenet-v2/manifest.json';
+import ppocrCls from './ppocr-cls/manifest.json';
+import ppocrV4Det from './ppocr-v4-det/manifest.json';
+import ppocrV4Rec from './ppocr-v4-rec/manifest.json';
 import yoloxNano from './yolox-nano/manifest.json';
 
 /**
@@ -24,6 +27,9 @@ export const MANIFESTS: readonly unknown[] = [
   yoloxNano,
   blazefaceFront,
   blazefaceBack,
+  ppocrV4Det,
+  ppocrV4Rec,
+  ppocrCls,
   // Weights pulled at deploy time (`npm run models:pull -- mobileclip-s0`); without them it answers 503 model_not_installed.
   mobileclipS0,
   ...(TEST_MODELS ? [mobileclipTest] : []),

@@ -12,6 +12,7 @@ import { registerEmbedText } from './routes/embed-text.ts';
 import { registerFaces } from './routes/faces.ts';
 import { registerInspect } from './routes/inspect.ts';
 import { registerModerate } from './routes/moderate.ts';
+import { registerOcr } from './routes/ocr.ts';
 import { registerService } from './routes/service.ts';
 import { registerZeroShot } from './routes/zero-shot.ts';
 
@@ -29,6 +30,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerModerate(app);
   registerDetect(app);
   registerFaces(app);
+  registerOcr(app);
   registerAnalyze(app);
   registerCollections(app);
   registerDocs(app);

@@ -39,6 +39,10 @@ export function placementFor(spec: InputSpec, width: number, height: number): Pl
       // Top-left placement, as YOLOX and most letterboxing detectors were trained.
       return { source: full, target: { x: 0, y: 0, width: tw, height: th } };
     }
+    case 'limit-side':
+    case 'fit-height':
+      // OCR sizes its own tensors per image and per text line (shared/tasks/ocr).
+      throw new Error(`${spec.resize} inputs are prepared by the OCR pipeline, not toModelInput`);
   }
 }
 
@@ -49,6 +53,7 @@ export function placementFor(spec: InputSpec, width: number, height: number): Pl
  */
 export function decodeTargetFor(spec: InputSpec, width: number, height: number): { minWidth: number; minHeight: number } {
   if (spec.resize === 'squash') return { minWidth: Math.min(width, spec.width), minHeight: Math.min(height, spec.height) };
+  if (spec.resize === 'limit-side' || spec.resize === 'fit-height') throw new Error(`${spec.resize} inputs size their own decode`);
   const scale = spec.resize === 'crop' ? Math.max(spec.width / width, spec.height / height) : Math.min(spec.width / width, spec.height / height);
   return { minWidth: Math.min(width, Math.ceil(width * scale)), minHeight: Math.min(height, Math.ceil(height * scale)) };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CtcDecoder, DbDecoder } from '../tasks/ocr/manifest.ts';
 
 /**
  * A model is data: everything task code needs to feed it and read it is in
@@ -25,7 +26,11 @@ export const InputSpec = z.strictObject({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   /** crop: scale the shortest edge to fit, then centre-crop; squash: stretch; letterbox: fit inside and pad. */
-  resize: z.enum(['crop', 'squash', 'letterbox']),
+  resize: z.enum(['crop', 'squash', 'letterbox', 'limit-side', 'fit-height']),
+  /** limit-side (OCR detection): each side rounded to this multiple. */
+  multiple: z.number().int().positive().optional(),
+  /** fit-height (OCR recognition): crops widen up to this many columns. */
+  maxWidth: z.number().int().positive().optional(),
   channels: z.enum(['RGB', 'BGR']),
   /** value = (pixel * scale - mean[c]) / std[c], pixel in 0..255, in `channels` order. */
   normalize: z.strictObject({
@@ -80,6 +85,8 @@ export const DetectionDecoder = z.discriminatedUnion('type', [
     /** Keypoint names in output order. */
     keypoints: z.array(z.string()),
   }),
+  DbDecoder,
+  CtcDecoder,
 ]);
 
 export const OutputSpec = z.strictObject({
@@ -115,7 +122,7 @@ export const TextSpec = z.strictObject({
 export const ModelManifest = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   version: z.string(),
-  task: z.enum(['classify', 'embed', 'moderate', 'detect', 'faces']),
+  task: z.enum(['classify', 'embed', 'moderate', 'detect', 'faces', 'ocr-detect', 'ocr-recognize', 'ocr-direction']),
   description: z.string(),
   licence: z.string(),
   /** Licence text shipped beside the weights, relative to the model folder. */
