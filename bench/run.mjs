@@ -3,6 +3,7 @@
 // Medians of repeated runs: the machine is noisy. Writes BENCHMARKS.md.
 import { cpus } from 'node:os';
 import { writeFileSync } from 'node:fs';
+import { benchAnalyze } from './analyze.mjs';
 import { benchDecode, decodeTable, makeJpegs } from './decode.mjs';
 import { benchMemory, memoryTable } from './memory.mjs';
 import { benchRoutes, routesTable } from './routes.mjs';
@@ -17,6 +18,7 @@ const jpegs = await makeJpegs();
 // A fresh isolate for each part, so "cold" really is the first request of an isolate.
 for (const [title, run] of [
   ['Routes on a 1 MP JPEG: cold (first request of a fresh isolate: session creation), warm cache miss, cache hit', async (w) => routesTable(await benchRoutes(w.origin, jpegs.find((j) => j.label === '1 MP').bytes))],
+  ['/v1/analyze, default features (tags, objects, faces, moderation, embedding) on a 1 MP JPEG, per-feature ms from Server-Timing', async (w) => benchAnalyze(w.origin, jpegs.find((j) => j.label === '1 MP').bytes)],
   ['Isolate memory as each model loads (one isolate, every route)', async (w) => memoryTable(await benchMemory(w))],
   ['Decode and resize inside workerd (Server-Timing of /v1/inspect, which needs a 64 px thumbnail)', async (w) => decodeTable(await benchDecode(w.origin, jpegs))],
 ]) {
