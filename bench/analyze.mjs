@@ -1,14 +1,8 @@
 // /v1/analyze with every default feature on a 1 MP JPEG: the first request of a
 // fresh isolate (every session created) and warm cache misses.
+import { uniqueCopy } from './lib/bodies.mjs';
 import { fmt, median, serverTiming } from './lib/stats.mjs';
 
-function uniqueCopy(bytes, tag) {
-  const suffix = new TextEncoder().encode(tag);
-  const out = new Uint8Array(bytes.length + suffix.length);
-  out.set(bytes);
-  out.set(suffix, bytes.length);
-  return out;
-}
 
 async function analyze(origin, body, features) {
   const start = performance.now();

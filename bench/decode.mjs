@@ -2,6 +2,7 @@
 // native libjpeg-turbo + libvips (sharp) on the same bytes. Part of `npm run bench`.
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
+import { uniqueCopy } from './lib/bodies.mjs';
 import { fmt, median, serverTiming } from './lib/stats.mjs';
 
 const SIZES = [
@@ -20,13 +21,6 @@ export async function makeJpegs() {
   return out;
 }
 
-function uniqueCopy(bytes, tag) {
-  const suffix = new TextEncoder().encode(tag);
-  const out = new Uint8Array(bytes.length + suffix.length);
-  out.set(bytes);
-  out.set(suffix, bytes.length);
-  return out;
-}
 
 export async function benchDecode(origin, jpegs, runs = 7) {
   const rows = [];

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import { uniqueCopy } from './lib/bodies.mjs';
 import { fmt, median, percentile, serverTiming } from './lib/stats.mjs';
 
 const ROUTES = [
@@ -14,13 +15,6 @@ const ROUTES = [
   { route: '/v1/faces?tiles=off', model: 'blazeface-front' },
 ];
 
-function uniqueCopy(bytes, tag) {
-  const suffix = new TextEncoder().encode(tag);
-  const out = new Uint8Array(bytes.length + suffix.length);
-  out.set(bytes);
-  out.set(suffix, bytes.length);
-  return out;
-}
 
 async function post(origin, route, body) {
   const start = performance.now();
