@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hamming, postImage, uniqueCopy } from '../support/client.ts';
+import { hamming, postImage, uniqueCopy, untilHit } from '../support/client.ts';
 import photoJpg from '../fixtures/ingest/photo.jpg?bytes';
 import photoHalf from '../fixtures/ingest/photo-q60-half.jpg?bytes';
 import otherJpg from '../fixtures/ingest/other.jpg?bytes';
@@ -9,16 +9,6 @@ interface Inspected {
   phash: string;
 }
 
-/** The cache write runs after the response (waitUntil): poll briefly for it to land. */
-async function untilHit(send: () => Promise<Response>): Promise<Response> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const response = await send();
-    if (response.headers.get('x-cache') === 'HIT') return response;
-    await response.arrayBuffer();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('the result was never served from the cache');
-}
 
 describe('content-hash cache', () => {
   it('answers the same image MISS then HIT, with the same body', async () => {

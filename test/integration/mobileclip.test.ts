@@ -5,7 +5,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import testManifest from '../../models/mobileclip-test/manifest.json';
 import textModelBytes from '../../models/mobileclip-test/text_model.onnx?bytes';
-import { call, expectProblem, postImage, postJson } from '../support/client.ts';
+import { call, expectProblem, postImage, postJson, untilHit } from '../support/client.ts';
 
 const MODEL = 'mobileclip-test';
 const MODEL_NAME = `${MODEL}@${testManifest.version}`;
@@ -75,16 +75,6 @@ async function ok<T>(response: Response): Promise<T> {
 const norm = (v: number[]) => Math.hypot(...v);
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 
-/** Cache writes land after the response (waitUntil): retry until the answer is a HIT. */
-async function untilHit(send: () => Promise<Response>): Promise<Response> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const response = await send();
-    if (response.headers.get('x-cache') === 'HIT') return response;
-    await response.arrayBuffer();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('never served from the cache');
-}
 
 describe('POST /v1/embed/text (mobileclip-test)', () => {
   it('tokenises, runs the text graph and returns L2-normalised 512-d embeddings, in order', async () => {

@@ -60,3 +60,14 @@ export function uniqueCopy(bytes: Uint8Array, tag: string): Uint8Array {
   out.set(suffix, bytes.length);
   return out;
 }
+
+/** Cache writes land after the response (waitUntil): retry until the answer is a HIT. */
+export async function untilHit(send: () => Promise<Response>): Promise<Response> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const response = await send();
+    if (response.headers.get('x-cache') === 'HIT') return response;
+    await response.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('the result was never served from the cache');
+}
