@@ -30,6 +30,11 @@ export async function readCapped(
     }
     chunks.push(value);
   }
+  return joinChunks(chunks, total);
+}
+
+/** One buffer from a stream's chunks (no copy when there is only one). */
+export function joinChunks(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let offset = 0;

@@ -1,5 +1,6 @@
 import { ApiError } from '../../errors/api-error.ts';
 import { checkImageUrl, type UrlPolicy } from './url-policy.ts';
+import { joinChunks } from '../read-capped.ts';
 
 export interface FetchImageUrlOptions {
   policy: UrlPolicy;
@@ -156,14 +157,7 @@ async function readBodyCapped(response: Response, maxBytes: number, signal: Abor
     throw error;
   }
 
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return joinChunks(chunks, total);
 }
 
 /** Frees the connection of a response whose body is not wanted. */
