@@ -4,39 +4,13 @@
 //   node --experimental-strip-types test/golden/make-golden.ts        (writes test/golden/*.json)
 //   node --experimental-strip-types test/golden/make-golden.ts --check (fails if they changed)
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import decodePng, { init as initPng } from '@jsquash/png/decode.js';
-import decodeWebp, { init as initWebp } from '@jsquash/webp/decode.js';
-import { DEFAULTS } from '../../shared/config.ts';
-import { decodeImage, type StillDecoders } from '../../shared/image/decode.ts';
-import { probeImage } from '../../shared/image/probe.ts';
-import type { Raster } from '../../shared/image/raster.ts';
 import { decodeTargetFor, toModelInput } from '../../shared/image/preprocess.ts';
-import type { InputSpec } from '../../shared/models/manifest.ts';
 import { decodeDetections } from '../../shared/tasks/detect.ts';
 import { decodeOutput } from '../../shared/inference/decode-output.ts';
 import { rankLabels, round } from '../../shared/tasks/rank-labels.ts';
 import { ModelManifest } from '../../shared/models/manifest.ts';
-
-const root = new URL('../../', import.meta.url);
-const path = (p: string) => fileURLToPath(new URL(p, root));
-
-await initPng(new WebAssembly.Module(readFileSync(path('node_modules/@jsquash/png/codec/pkg/squoosh_png_bg.wasm'))));
-await initWebp(new WebAssembly.Module(readFileSync(path('node_modules/@jsquash/webp/codec/dec/webp_dec.wasm'))));
-
-const nodeDecoders: StillDecoders = {
-  png: (bytes) => decodePng(bytes.slice().buffer),
-  webp: (bytes) => decodeWebp(bytes.slice().buffer),
-};
-
-/** The Worker's decode path (shared/image/decode.ts, same codecs, same decode size for the model), on Node. */
-async function decode(file: string, spec: InputSpec): Promise<Raster> {
-  const bytes = new Uint8Array(readFileSync(path(file)));
-  const info = probeImage(bytes, { maxPixels: DEFAULTS.maxImagePixels });
-  const target = decodeTargetFor(spec, info.width, info.height);
-  return decodeImage(bytes, info, { target, decoders: nodeDecoders, limits: { maxFullDecodePixels: DEFAULTS.maxFullDecodePixels }, maxPixels: DEFAULTS.maxImagePixels });
-}
+import { decodeFile, repoPath as path } from './node-decode.ts';
 
 interface GoldenCase {
   photo: string;
@@ -58,8 +32,7 @@ async function detectGolden(modelId: string): Promise<GoldenCase[]> {
   const session = await ort.InferenceSession.create(path(`models/${modelId}/model.onnx`));
   const cases: GoldenCase[] = [];
   for (const photo of DETECT_PHOTOS) {
-    const pixels = await decode(photo, manifest.input);
-    const info = probeImage(new Uint8Array(readFileSync(path(photo))), { maxPixels: DEFAULTS.maxImagePixels });
+    const { pixels, info } = await decodeFile(photo, (i) => decodeTargetFor(manifest.input, i.width, i.height));
     const input = toModelInput(pixels, manifest.input);
     const result = await session.run({ [manifest.input.name]: new ort.Tensor(manifest.input.dtype, input.data, input.dims) });
     const out = result[manifest.output.name]!;
@@ -95,7 +68,7 @@ const CLASSIFY_PHOTOS = [
 async function runReference(modelId: string, photo: string) {
   const manifest = ModelManifest.parse(JSON.parse(readFileSync(path(`models/${modelId}/manifest.json`), 'utf8')));
   sessions[modelId] ??= await ort.InferenceSession.create(path(`models/${modelId}/model.onnx`));
-  const pixels = await decode(photo, manifest.input);
+  const { pixels } = await decodeFile(photo, (i) => decodeTargetFor(manifest.input, i.width, i.height));
   const input = toModelInput(pixels, manifest.input);
   const result = await sessions[modelId]!.run({ [manifest.input.name]: new ort.Tensor(manifest.input.dtype, input.data, input.dims) });
   return { manifest, values: decodeOutput(result[manifest.output.name]!.data as Float32Array, manifest.output.kind) };

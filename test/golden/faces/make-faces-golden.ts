@@ -11,12 +11,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import decodePng, { init as initPng } from '@jsquash/png/decode.js';
-import decodeWebp, { init as initWebp } from '@jsquash/webp/decode.js';
-import { DEFAULTS } from '../../../shared/config.ts';
-import { decodeImage, type StillDecoders } from '../../../shared/image/decode.ts';
-import { probeImage } from '../../../shared/image/probe.ts';
 import type { Face } from '../../../shared/tasks/faces/decode-faces.ts';
+import { decodeFile } from '../node-decode.ts';
 import { detectFaces, facesDecodeTarget, type DetectFacesOptions, type FaceModel, type FaceModelManifest } from '../../../shared/tasks/faces/run-faces.ts';
 
 const root = new URL('../../../', import.meta.url);
@@ -50,23 +46,14 @@ if (process.argv.includes('--make-fixture')) {
   process.exit(0);
 }
 
-await initPng(new WebAssembly.Module(readFileSync(path('node_modules/@jsquash/png/codec/pkg/squoosh_png_bg.wasm'))));
-await initWebp(new WebAssembly.Module(readFileSync(path('node_modules/@jsquash/webp/codec/dec/webp_dec.wasm'))));
-
-const nodeDecoders: StillDecoders = {
-  png: (bytes) => decodePng(bytes.slice().buffer),
-  webp: (bytes) => decodeWebp(bytes.slice().buffer),
-};
-
 /**
  * The faces route, on Node: decode only as large as the runs need (shared/image/decode.ts,
  * same codecs), then detect, reporting in the original image's pixels.
  */
 async function detect(file: string, models: { front?: FaceModel<ort.Tensor>; back?: FaceModel<ort.Tensor> }, options: DetectFacesOptions) {
-  const bytes = new Uint8Array(readFileSync(path(file)));
-  const info = probeImage(bytes, { maxPixels: DEFAULTS.maxImagePixels });
-  const target = facesDecodeTarget(info.width, info.height, { front: models.front?.manifest, back: models.back?.manifest }, options.tiles);
-  const pixels = await decodeImage(bytes, info, { target, decoders: nodeDecoders, limits: { maxFullDecodePixels: DEFAULTS.maxFullDecodePixels }, maxPixels: DEFAULTS.maxImagePixels });
+  const { pixels, info } = await decodeFile(file, (i) =>
+    facesDecodeTarget(i.width, i.height, { front: models.front?.manifest, back: models.back?.manifest }, options.tiles),
+  );
   return detectFaces(pixels, models, { ...options, imageSize: { width: info.width, height: info.height } }, runtime);
 }
 

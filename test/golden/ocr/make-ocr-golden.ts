@@ -10,35 +10,23 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import decodePng, { init as initPng } from '@jsquash/png/decode.js';
-import decodeWebp, { init as initWebp } from '@jsquash/webp/decode.js';
-import { DEFAULTS } from '../../../shared/config.ts';
-import { decodeImage, type DecodeTarget, type StillDecoders } from '../../../shared/image/decode.ts';
-import { probeImage } from '../../../shared/image/probe.ts';
+import type { DecodeTarget } from '../../../shared/image/decode.ts';
 import type { Raster } from '../../../shared/image/raster.ts';
 import { cer } from '../../../shared/tasks/ocr/cer.ts';
 import { parseDictionary } from '../../../shared/tasks/ocr/ctc.ts';
 import { ocrModels } from '../../../shared/tasks/ocr/manifest.ts';
 import { recognizeText, type OcrResult } from '../../../shared/tasks/ocr/ocr.ts';
+import { decodeFile } from '../node-decode.ts';
 
 const root = new URL('../../../', import.meta.url);
 const path = (p: string) => fileURLToPath(new URL(p, root));
 
-await initPng(new WebAssembly.Module(readFileSync(path('node_modules/@jsquash/png/codec/pkg/squoosh_png_bg.wasm'))));
-await initWebp(new WebAssembly.Module(readFileSync(path('node_modules/@jsquash/webp/codec/dec/webp_dec.wasm'))));
-const nodeDecoders: StillDecoders = {
-  png: (bytes) => decodePng(bytes.slice().buffer),
-  webp: (bytes) => decodeWebp(bytes.slice().buffer),
-};
-
 /**
- * The Worker's decode path (shared/image/decode.ts, same codecs) on Node. OCR reads its line
- * crops from these pixels, so by default they are decoded at full size.
+ * The Worker's decode path on Node. OCR reads its line crops from these
+ * pixels, so by default they are decoded at full size.
  */
 export async function decode(file: string, target?: DecodeTarget): Promise<Raster> {
-  const bytes = new Uint8Array(readFileSync(path(file)));
-  const info = probeImage(bytes, { maxPixels: DEFAULTS.maxImagePixels });
-  return decodeImage(bytes, info, { target, decoders: nodeDecoders, limits: { maxFullDecodePixels: DEFAULTS.maxFullDecodePixels }, maxPixels: DEFAULTS.maxImagePixels });
+  return (await decodeFile(file, () => target)).pixels;
 }
 
 /** Each image with its true text beside it (same name, .txt). */
