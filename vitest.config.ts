@@ -31,16 +31,17 @@ export default defineConfig({
           name: 'workerd',
           globalSetup: ['./test/support/fixture-server.ts'],
           include: ['test/**/*.test.ts', 'shared/**/*.test.ts', 'functions/**/*.test.ts'],
-          exclude: ['test/golden/**'],
+          exclude: ['test/golden/**', 'test/node/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
       },
       {
-        // Build tools (model conversion, provisioning) run on Node.
+        // Build tools (model conversion, provisioning) run on Node, and so do the tests
+        // that start several Workers together (wrangler's createTestHarness) under test/node/.
         test: {
           name: 'node',
-          include: ['models/**/*.test.ts', 'infra/**/*.test.ts', 'test/golden/**/*.test.ts'],
+          include: ['models/**/*.test.ts', 'infra/**/*.test.ts', 'test/golden/**/*.test.ts', 'test/node/**/*.test.ts'],
           environment: 'node',
           testTimeout: 180_000,
         },
