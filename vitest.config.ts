@@ -2,6 +2,14 @@ import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { bytesPlugin } from './test/support/bytes-plugin.ts';
 
+/** A service binding served from Node: the request goes on, unchanged, to a Worker listening at `origin`. */
+function forwardTo(origin: string) {
+  return async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    return fetch(new URL(url.pathname + url.search, origin), request);
+  };
+}
+
 export default defineConfig({
   test: {
     projects: [
@@ -22,6 +30,10 @@ export default defineConfig({
                 FETCH_TIMEOUT_MS: '1500',
                 TEST_MIGRATIONS: await readD1Migrations('./migrations'),
               },
+              // The model Workers started by test/support/model-workers.ts, reached over loopback.
+              serviceBindings: {
+                OCR_WORKER: forwardTo(inject('ocrWorkerUrl')),
+              },
             },
           })),
         ],
@@ -29,7 +41,7 @@ export default defineConfig({
         define: { __TEST_MODELS__: 'true' },
         test: {
           name: 'workerd',
-          globalSetup: ['./test/support/fixture-server.ts'],
+          globalSetup: ['./test/support/fixture-server.ts', './test/support/model-workers.ts'],
           include: ['test/**/*.test.ts', 'shared/**/*.test.ts', 'functions/**/*.test.ts'],
           exclude: ['test/golden/**', 'test/node/**'],
           testTimeout: 60_000,

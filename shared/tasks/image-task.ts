@@ -27,6 +27,8 @@ export interface ImageTask<S extends z.ZodType, R, M extends ModelRef> {
   run(c: Context<AppEnv>, image: IngestedImage, params: z.infer<S>, model: M): Promise<R>;
   /** The parameters that change the computed result, for the cache key (default: all). */
   cacheParams?(params: z.infer<S>): Record<string, unknown>;
+  /** The service binding of the Worker that runs this task's models, when not this one (see runInWorker). */
+  worker?: string;
   /** Turns a computed or cached result into the response body (default: as is). */
   present?(c: Context<AppEnv>, result: R, params: z.infer<S>): object;
 }

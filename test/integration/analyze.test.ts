@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { expectProblem, postImage, postJson, toBase64, uniqueCopy } from '../support/client.ts';
 import dogBicycleTruck from '../fixtures/photos/dog-bicycle-truck.jpg?bytes';
+import chineseLine from '../fixtures/ocr/chinese-line.png?bytes';
+import chineseText from '../fixtures/ocr/chinese-line.txt?raw';
+import { cer } from '../../shared/tasks/ocr/cer.ts';
 
 interface Analyzed {
   tags?: Array<{ label: string; score: number }>;
   objects?: Array<{ label: string }>;
   faces?: unknown[];
+  text?: { text: string; lines: unknown[] };
   moderation?: { categories: Record<string, number>; flagged: boolean };
   embedding?: { embedding: number[]; dim: number };
   phash: string;
@@ -38,14 +42,23 @@ describe('POST /v1/analyze', () => {
       tags: 'mobilenet-v2@1.0.0',
       objects: 'yolox-nano@1.0.0',
       faces: 'blazeface@front-1.0.0+back-1.0.0',
+      text: expect.stringMatching(/^ppocr-v4@/),
       moderation: 'nsfw-mobilenet-v2@1.0.0',
       embedding: 'mobilenet-v2-features@1.0.0',
     });
     const timing = response.headers.get('server-timing')!;
     expect(body.faces).toEqual([]);
-    for (const feature of ['tags', 'objects', 'faces', 'moderation', 'embedding']) expect(timing).toContain(`feature.${feature};dur=`);
-    // One decode for all sections.
+    for (const feature of ['tags', 'objects', 'faces', 'text', 'moderation', 'embedding']) expect(timing).toContain(`feature.${feature};dur=`);
+    // One decode for all sections in this isolate; the OCR Worker decoded its own copy.
     expect(timing.match(/(^|, )decode;/g)).toHaveLength(1);
+    expect(timing).toMatch(/(^|, )ocr\.ocr-det;dur=/);
+  });
+
+  it('reads the text of an image of text in the OCR Worker, beside the local sections', async () => {
+    const { body } = await analyze(uniqueCopy(chineseLine, 'analyze-text'), '?features=text,tags');
+    expect(cer(chineseText, body.text!.text)).toBeLessThan(0.05);
+    expect(body.tags!.length).toBeGreaterThan(0);
+    expect(body.cache).toEqual({ text: 'MISS', tags: 'MISS' });
   });
 
   it('computes only what is new on a second call with more features, and shares entries with the single routes', async () => {

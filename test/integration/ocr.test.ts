@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { postImage } from '../support/client.ts';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import worker from '../../functions/api/index.ts';
+import { call, expectProblem, postImage, uniqueCopy } from '../support/client.ts';
 import { cer } from '../../shared/tasks/ocr/cer.ts';
 import page from '../fixtures/photos/page-english-text.png?bytes';
 import pageText from '../fixtures/photos/page-english-text.txt?raw';
@@ -38,5 +41,28 @@ describe('POST /v1/ocr (PP-OCRv4 in onnxruntime-web inside workerd)', () => {
   it('reads Chinese', async () => {
     const result = await ocr(chinese);
     expect(cer(chineseText, result.text)).toBeLessThan(0.05);
+  });
+
+  it('runs in the OCR Worker: the API isolate never loads an OCR model', async () => {
+    const response = await postImage('/v1/ocr', uniqueCopy(chinese, 'ocr-split'));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('server-timing')).toMatch(/(^|, )ocr\.ocr-det;dur=/);
+    const health = (await (await call('/healthz')).json()) as { isolate: { models: Array<{ model: string }> } };
+    expect(health.isolate.models.map((m) => m.model).filter((m) => m.startsWith('ppocr'))).toEqual([]);
+  });
+
+  it('answers 503 backend_unavailable, uncached, when the OCR Worker cannot be reached', async () => {
+    const unreachable = { fetch: () => Promise.reject(new Error('connection refused')) } as unknown as Fetcher;
+    const image = uniqueCopy(chinese, 'ocr-down');
+    const request = () => new Request('https://api.test/v1/ocr', { method: 'POST', body: image });
+    const ctx = createExecutionContext();
+    const down = await worker.fetch(request(), { ...env, OCR_WORKER: unreachable }, ctx);
+    await waitOnExecutionContext(ctx);
+    const problem = await expectProblem(down, 503, 'backend_unavailable');
+    expect(problem.detail).toContain('OCR_WORKER');
+    // The failure was not cached: with the Worker back, the same image is read.
+    const back = await postImage('/v1/ocr', image);
+    expect(back.status).toBe(200);
+    expect(back.headers.get('x-cache')).toBe('MISS');
   });
 });

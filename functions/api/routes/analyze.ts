@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../../shared/http/app-env.ts';
 import { ingestImage, summarize } from '../../../shared/ingest/ingest-image.ts';
-import { answerTask, type AnyImageTask } from '../../../shared/tasks/image-task.ts';
+import { answerTask, type AnyImageTask, type TaskAnswer } from '../../../shared/tasks/image-task.ts';
 import { parseParams } from '../../../shared/tasks/params.ts';
 import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../openapi/schemas.ts';
 import { classifyTask } from './classify.ts';
@@ -14,7 +14,8 @@ import { ocrTask } from './ocr.ts';
 
 /**
  * One call, many features (as Google Vision's `features` and Immich's
- * `entries`): the image is received, hashed and decoded once, and each
+ * `entries`): the image is received, hashed and decoded once in this isolate
+ * (the OCR Worker decodes its own copy at the size it needs), and each
  * section runs the same task object as its own route, so sections share
  * cache entries with /v1/classify, /v1/detect... and a second call with
  * more features computes only what is new.
@@ -29,12 +30,7 @@ export const FEATURES: Record<string, { task: AnyImageTask; /** the one field of
 };
 
 const FEATURE_NAMES = Object.keys(FEATURES) as [string, ...string[]];
-/**
- * `text` is asked for explicitly: OCR costs seconds of CPU on a page and its
- * detector peaks at ~88 MiB of wasm memory, which does not fit one 128 MB
- * isolate beside the other models (it belongs in its own Worker; not split yet).
- */
-const DEFAULT_FEATURES = FEATURE_NAMES.filter((name) => name !== 'text') as [string, ...string[]];
+const DEFAULT_FEATURES = FEATURE_NAMES;
 const Feature = z.enum(FEATURE_NAMES);
 
 const AnalyzeParams = z
@@ -42,7 +38,7 @@ const AnalyzeParams = z
     features: z
       .preprocess((value) => (typeof value === 'string' ? value.split(',').map((f) => f.trim()).filter(Boolean) : value), z.array(Feature).min(1))
       .default(DEFAULT_FEATURES)
-      .openapi({ description: `Comma-separated (query) or array (JSON): ${FEATURE_NAMES.join(', ')}. Default: ${DEFAULT_FEATURES.join(', ')} (text is opt-in).` }),
+      .openapi({ description: `Comma-separated (query) or array (JSON): ${FEATURE_NAMES.join(', ')}. Default: all.` }),
     ...Object.fromEntries(
       FEATURE_NAMES.map((name) => [
         name,
@@ -68,7 +64,7 @@ const AnalyzeResult = z.object({
 export const analyzeRoute = createRoute({
   method: 'post',
   path: '/v1/analyze',
-  summary: 'Several features from one upload and one decode: tags, objects, moderation, embedding, plus the perceptual hash',
+  summary: 'Several features from one upload: tags, objects, faces, text, moderation, embedding, plus the perceptual hash',
   tags: ['tasks'],
   request: { query: AnalyzeParams, body: imageRequestBody(AnalyzeParams) },
   responses: imageTaskResponses(AnalyzeResult, 'Each requested section; `X-Cache: HIT` only when every section came from the cache'),
@@ -83,14 +79,27 @@ export function registerAnalyze(app: OpenAPIHono<AppEnv>): void {
     const body: Record<string, unknown> = {};
     const models: Record<string, string> = {};
     const cache: Record<string, 'HIT' | 'MISS'> = {};
-    // Sections run one after another: an isolate has one thread, and running
-    // models concurrently would only raise peak memory.
-    for (const feature of new Set(params.features)) {
+    const run = async (feature: string) => {
       const options = (params as Record<string, unknown>)[feature] as Record<string, unknown> | undefined;
       const start = performance.now();
-      const { task, field } = FEATURES[feature]!;
-      const answer = await answerTask(c, task, image, options ?? {});
+      const answer = await answerTask(c, FEATURES[feature]!.task, image, options ?? {});
       timing.add(`feature.${feature}`, performance.now() - start);
+      return answer;
+    };
+    const requested = [...new Set(params.features)];
+    // Sections whose models live in another Worker (service binding) start
+    // first and run there while this isolate works through its own, one after
+    // another: an isolate has one thread, and running its models concurrently
+    // would only raise peak memory.
+    const elsewhere = new Map(requested.filter((f) => FEATURES[f]!.task.worker).map((f) => [f, run(f)]));
+    // Nothing may reject unobserved while the local sections run; the await below rethrows.
+    for (const pending of elsewhere.values()) pending.catch(() => {});
+    const answers = new Map<string, TaskAnswer>();
+    for (const feature of requested) if (!elsewhere.has(feature)) answers.set(feature, await run(feature));
+    for (const [feature, pending] of elsewhere) answers.set(feature, await pending);
+    for (const feature of requested) {
+      const answer = answers.get(feature)!;
+      const { field } = FEATURES[feature]!;
       body[feature] = field ? (answer.body as Record<string, unknown>)[field] : answer.body;
       models[feature] = answer.model;
       cache[feature] = answer.hit ? 'HIT' : 'MISS';

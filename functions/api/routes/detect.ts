@@ -4,7 +4,7 @@ import { decodeDetections, type Detection } from '../../../shared/tasks/detect.t
 import type { ModelManifest } from '../../../shared/models/manifest.ts';
 import { runImageTask, type ImageTask } from '../../../shared/tasks/image-task.ts';
 import { inferImage } from '../../../shared/tasks/infer-image.ts';
-import { models } from '../models.ts';
+import { models } from '../../../shared/models/bundled.ts';
 import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../openapi/schemas.ts';
 
 const DetectParams = z

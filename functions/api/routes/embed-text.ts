@@ -6,7 +6,7 @@ import { readCapped } from '../../../shared/ingest/read-capped.ts';
 import type { ModelManifest } from '../../../shared/models/manifest.ts';
 import { parseParams } from '../../../shared/tasks/params.ts';
 import { embedTexts, textSpecOf } from '../../../shared/text/text-model.ts';
-import { models } from '../models.ts';
+import { models } from '../../../shared/models/bundled.ts';
 import { ProblemSchema } from '../openapi/schemas.ts';
 
 /** The text model when a request names none: the image-text model the API is built around. */

@@ -4,7 +4,7 @@ import type { AppEnv } from '../../../shared/http/app-env.ts';
 import type { ModelManifest } from '../../../shared/models/manifest.ts';
 import { runImageTask, type ImageTask } from '../../../shared/tasks/image-task.ts';
 import { inferImage } from '../../../shared/tasks/infer-image.ts';
-import { models } from '../models.ts';
+import { models } from '../../../shared/models/bundled.ts';
 import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../openapi/schemas.ts';
 
 const EmbedParams = z

@@ -6,7 +6,7 @@ import { loadModel } from '../../../shared/models/model-store.ts';
 import type { Face } from '../../../shared/tasks/faces/decode-faces.ts';
 import { detectFaces, facesDecodeTarget } from '../../../shared/tasks/faces/run-faces.ts';
 import { runImageTask, type ImageTask } from '../../../shared/tasks/image-task.ts';
-import { models } from '../models.ts';
+import { models } from '../../../shared/models/bundled.ts';
 import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../openapi/schemas.ts';
 
 const FacesParams = z

@@ -5,7 +5,7 @@ import type { ModelManifest } from '../../../shared/models/manifest.ts';
 import { runImageTask, type ImageTask } from '../../../shared/tasks/image-task.ts';
 import { inferImage } from '../../../shared/tasks/infer-image.ts';
 import { round } from '../../../shared/tasks/rank-labels.ts';
-import { models } from '../models.ts';
+import { models } from '../../../shared/models/bundled.ts';
 import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../openapi/schemas.ts';
 
 /**

@@ -3,7 +3,7 @@ import type { AppEnv } from '../../../shared/http/app-env.ts';
 import { ortMemoryBytes } from '../../../shared/inference/ort-wasm.ts';
 import type { FileEntry } from '../../../shared/models/manifest.ts';
 import { loadedModels } from '../../../shared/models/model-store.ts';
-import { models } from '../models.ts';
+import { models } from '../../../shared/models/bundled.ts';
 
 const ModelSchema = z
   .object({

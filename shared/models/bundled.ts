@@ -1,5 +1,5 @@
 import { DEFAULT_MODELS, MANIFESTS } from '../../models/registry-manifests.ts';
-import { buildRegistry, type Registry } from '../../shared/models/registry.ts';
+import { buildRegistry, type Registry } from './registry.ts';
 
 let registry: Registry | undefined;
 

@@ -1,0 +1,6 @@
+// Every Worker of the product, in deploy order: a Worker named by another's
+// service binding is deployed before it.
+export const WORKERS = [
+  { name: 'ocr', config: 'functions/ocr/wrangler.toml' },
+  { name: 'api', config: 'wrangler.toml' },
+];
