@@ -1,4 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-web/wasm';
+import { labelLines } from './label-lines.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { sha256Hex } from '../hash/sha256.ts';
 import { onnxRuntime } from '../inference/ort-wasm.ts';
@@ -105,7 +106,7 @@ async function createModel(files: Fetcher, bucket: R2Bucket | undefined, manifes
     throw new ApiError(503, 'model_failed', `Model ${manifest.id} could not start: ${String(error).slice(0, 200)}`);
   }
   const labels = labelBytes
-    ? new TextDecoder().decode(labelBytes).split('\n').map((line) => line.trim()).filter((_, i, all) => i < all.length - 1 || all[i] !== '')
+    ? labelLines(new TextDecoder().decode(labelBytes))
     : file === 'model' && Array.isArray(manifest.labels)
       ? manifest.labels
       : undefined;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ctcClasses, ctcGreedyDecode, parseDictionary } from './ctc.ts';
+import { labelLines } from '../../models/label-lines.ts';
+import { ctcClasses, ctcGreedyDecode } from './ctc.ts';
 
 /** [1, steps, classes] probabilities where step t puts `p` on class best[t] and the rest evenly elsewhere. */
 function oneHot(best: number[], classes: number, p = 0.9): Float32Array {
@@ -57,9 +58,9 @@ describe('CTC greedy decoding', () => {
   });
 });
 
-describe('parseDictionary', () => {
+describe('labelLines (the dictionary as the model store reads it)', () => {
   it('keeps entries untrimmed (PaddleOCR has U+3000 as a character) and drops the final newline', () => {
-    expect(parseDictionary('a\n\u3000\nb\n')).toEqual(['a', '\u3000', 'b']);
-    expect(parseDictionary('a\r\nb')).toEqual(['a', 'b']);
+    expect(labelLines('a\n\u3000\nb\n')).toEqual(['a', '\u3000', 'b']);
+    expect(labelLines('a\r\nb')).toEqual(['a', 'b']);
   });
 });

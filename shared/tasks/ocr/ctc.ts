@@ -60,10 +60,3 @@ export function ctcGreedyDecode(probs: Float32Array, dims: readonly number[], it
   }
   return { text, score: kept > 0 ? sum / kept : 0 };
 }
-
-/** Splits a dictionary file into one entry per line, untrimmed: PaddleOCR's keys include U+3000 (ideographic space). */
-export function parseDictionary(text: string): string[] {
-  const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}

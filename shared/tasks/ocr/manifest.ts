@@ -98,7 +98,7 @@ export type OcrDetectManifest = z.infer<typeof OcrDetectManifest>;
 export type OcrRecognizeManifest = z.infer<typeof OcrRecognizeManifest>;
 export type OcrDirectionManifest = z.infer<typeof OcrDirectionManifest>;
 
-/** The three manifests plus the recogniser's dictionary (labels.txt lines, untrimmed: see parseDictionary). */
+/** The three manifests plus the recogniser's dictionary (labels.txt lines, untrimmed: see labelLines in the model store). */
 export interface OcrModels {
   det: OcrDetectManifest;
   rec: OcrRecognizeManifest;

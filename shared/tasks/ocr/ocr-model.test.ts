@@ -18,7 +18,6 @@ async function setup() {
   const { loadModel } = await import('../../models/model-store.ts');
   const { onnxRuntime } = await import('../../inference/ort-wasm.ts');
   const { ocrModels } = await import('./manifest.ts');
-  const { parseDictionary } = await import('./ctc.ts');
   const manifests = {
     det: (await import('../../../models/ppocr-v4-det/manifest.json')).default,
     rec: (await import('../../../models/ppocr-v4-rec/manifest.json')).default,
@@ -27,9 +26,7 @@ async function setup() {
   // Until shared/models/manifest.ts knows the OCR tasks, the JSON goes to the loader unparsed.
   type Manifest = Parameters<typeof loadModel>[1];
   const [det, rec, cls] = await Promise.all([manifests.det, manifests.rec, manifests.cls].map((m) => loadModel(env.MODEL_FILES, m as unknown as Manifest)));
-  // The loader trims label lines; the dictionary has U+3000 as a character, so it is read raw.
-  const keys = await env.MODEL_FILES.fetch('https://model-files/ppocr-v4-rec/labels.txt');
-  const models = ocrModels({ ...manifests, dictionary: parseDictionary(await keys.text()) });
+  const models = ocrModels({ ...manifests, dictionary: rec!.labels! });
   return { ort: await onnxRuntime(), sessions: { det: det!.session, rec: rec!.session, cls: cls!.session }, models };
 }
 let ready: ReturnType<typeof setup> | undefined;

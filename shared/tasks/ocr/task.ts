@@ -4,7 +4,6 @@ import type { ModelManifest } from '../../models/manifest.ts';
 import { models } from '../../models/bundled.ts';
 import { loadModel } from '../../models/model-store.ts';
 import type { ImageTask } from '../image-task.ts';
-import { parseDictionary } from './ctc.ts';
 import { ocrModels, type OcrModels } from './manifest.ts';
 import { recognizeText, type OcrResult } from './ocr.ts';
 
@@ -27,9 +26,6 @@ interface OcrModelSet {
   cls: ModelManifest;
 }
 
-/** The recogniser's dictionary, read raw once per isolate (its U+3000 entry must survive: no trimming). */
-let dictionary: Promise<readonly string[]> | undefined;
-
 /** The largest decode OCR asks for: small text needs pixels, and the detector tiles above 640x480. */
 const MAX_OCR_SIDE = 2000;
 
@@ -47,18 +43,14 @@ export const ocrTask: ImageTask<typeof OcrParams, Pick<OcrResult, 'text' | 'line
     const timing = c.get('timing');
     const { width, height } = image.info;
     const scale = Math.min(1, MAX_OCR_SIDE / Math.max(width, height));
-    dictionary ??= c.env.MODEL_FILES.fetch('https://model-files/ppocr-v4-rec/labels.txt')
-      .then((r) => r.text())
-      .then(parseDictionary);
-    dictionary.catch(() => (dictionary = undefined));
-    const [det, rec, cls, pixels, words] = await Promise.all([
+    const [det, rec, cls, pixels] = await Promise.all([
       timing.measure('load', () => loadModel(c.env.MODEL_FILES, set.det)),
       timing.measure('load', () => loadModel(c.env.MODEL_FILES, set.rec)),
       timing.measure('load', () => loadModel(c.env.MODEL_FILES, set.cls)),
       image.pixels({ minWidth: Math.round(width * scale), minHeight: Math.round(height * scale) }),
-      dictionary,
     ]);
-    const manifests: OcrModels = ocrModels({ det: det.manifest, rec: rec.manifest, cls: cls.manifest, dictionary: words });
+    // The dictionary is the recogniser's labels file, verified against its sha256 like the weights.
+    const manifests: OcrModels = ocrModels({ det: det.manifest, rec: rec.manifest, cls: cls.manifest, dictionary: rec.labels ?? [] });
     const result = await recognizeText(pixels, { det: det.session, rec: rec.session, cls: cls.session }, await onnxRuntime(), manifests, {
       maxLines: params.max_lines,
       timing,

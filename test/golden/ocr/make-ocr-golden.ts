@@ -13,7 +13,7 @@ import * as ort from 'onnxruntime-node';
 import type { DecodeTarget } from '../../../shared/image/decode.ts';
 import type { Raster } from '../../../shared/image/raster.ts';
 import { cer } from '../../../shared/tasks/ocr/cer.ts';
-import { parseDictionary } from '../../../shared/tasks/ocr/ctc.ts';
+import { labelLines } from '../../../shared/models/label-lines.ts';
 import { ocrModels } from '../../../shared/tasks/ocr/manifest.ts';
 import { recognizeText, type OcrResult } from '../../../shared/tasks/ocr/ocr.ts';
 import { decodeFile } from '../node-decode.ts';
@@ -49,7 +49,7 @@ export function loadModels() {
     det: readJson('models/ppocr-v4-det/manifest.json'),
     rec: readJson('models/ppocr-v4-rec/manifest.json'),
     cls: readJson('models/ppocr-cls/manifest.json'),
-    dictionary: parseDictionary(readFileSync(path('models/ppocr-v4-rec/labels.txt'), 'utf8')),
+    dictionary: labelLines(readFileSync(path('models/ppocr-v4-rec/labels.txt'), 'utf8')),
   });
 }
 
