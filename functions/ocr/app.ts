@@ -12,6 +12,9 @@ import { serveTasks } from '../../shared/tasks/task-host.ts';
  * their ~88 MiB of wasm memory does not fit beside the other edge models in
  * one 128 MB isolate. It has no public route; the API Worker calls it through
  * the OCR_WORKER service binding.
+ * It shares the API's AppEnv so the same task code runs in both; of those
+ * bindings it has only MODEL_FILES and the image limits (functions/ocr/wrangler.toml),
+ * which is all the OCR task and ingestion touch.
  */
 export function createOcrApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
