@@ -1,4 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { BackendVars } from '../../../shared/backend/config.ts';
+import { backendStatus } from '../../../shared/backend/status.ts';
 import type { AppEnv } from '../../../shared/http/app-env.ts';
 import { ortMemoryBytes } from '../../../shared/inference/ort-wasm.ts';
 import type { FileEntry } from '../../../shared/models/manifest.ts';
@@ -14,6 +16,18 @@ const ModelSchema = z
     licence: z.string(),
     runtime: z.enum(['edge', 'backend']),
     description: z.string(),
+    health: z
+      .object({
+        state: z.enum(['closed', 'open', 'half-open']),
+        consecutive_failures: z.number().int(),
+        calls: z.number().int(),
+        failures: z.number().int(),
+        last_outcome: z.string().optional(),
+        last_latency_ms: z.number().optional(),
+        retry_in_ms: z.number().optional(),
+      })
+      .optional()
+      .openapi({ description: 'Backend models: this isolate\'s circuit breaker and call counts (no probe is sent).' }),
   })
   .openapi('Model');
 
@@ -48,6 +62,7 @@ export const healthRoute = createRoute({
 /** Models that are always present: the hashing "models" of the foundation. */
 const BUILTIN_MODELS: Array<z.infer<typeof ModelSchema>> = [
   { id: 'phash', version: '1', task: 'inspect', installed: true, licence: 'Apache-2.0', runtime: 'edge', description: '64-bit DCT perceptual hash' },
+  { id: 'edge-caption', version: '1', task: 'caption', installed: true, licence: 'Apache-2.0', runtime: 'edge', description: 'Caption composed from the edge classifier, detector and OCR (fallback when no GPU backend answers)' },
 ];
 
 export function registerService(app: OpenAPIHono<AppEnv>): void {
@@ -66,6 +81,17 @@ export function registerService(app: OpenAPIHono<AppEnv>): void {
         return { id: m.id, version: m.version, task: m.task, installed, licence: m.licence, runtime: 'edge' as const, description: m.description };
       }),
     );
-    return c.json({ models: [...listed, ...BUILTIN_MODELS] }, 200);
+    // The GPU backend's configured model per heavy task (BACKEND var), with this isolate's view of its health.
+    const remote = backendStatus(c.env as unknown as BackendVars).map((m) => ({
+      id: m.source,
+      version: 'remote',
+      task: m.task,
+      installed: true,
+      licence: 'see the model card',
+      runtime: 'backend' as const,
+      description: `GPU backend (${m.protocol === 'chat' ? 'vision chat model' : m.protocol === 'task' ? `${m.task} task endpoint` : 'Workers AI'})`,
+      health: m.health,
+    }));
+    return c.json({ models: [...listed, ...BUILTIN_MODELS, ...remote] }, 200);
   });
 }
