@@ -16,6 +16,7 @@ import { CORAL_UPSTREAM, NSFWJS_UPSTREAM, SOURCES, readSource, sha256 } from './
 import type { SourceFile } from './sources.ts';
 import { readTfjsLayersModel } from './tfjs.ts';
 import { readTflite } from './tflite.ts';
+import { readOverlay, writeTags } from './vocabulary/embed-tags.ts';
 
 export const MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -163,7 +164,7 @@ function measureInChild(modelPath: string): Record<string, unknown> {
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
   const coral = opt('--import-coral');
@@ -171,6 +172,11 @@ function main(): void {
   if (coral) importSources('coral', resolve(coral));
   if (nsfwjs) importSources('nsfwjs', resolve(nsfwjs));
   const only = opt('--only');
+  // Open-vocabulary tag embeddings (models/open-vocabulary/models.json) of every image-text
+  // model whose text tower is present: MobileCLIP after `npm run models:pull`, the test graphs.
+  const tagModels = Object.keys(readOverlay());
+  if (only && !BUILDERS[only] && tagModels.includes(only)) return writeTags([only]);
+  if (!only) await writeTags();
   const ids = only ? [only] : Object.keys(BUILDERS);
   for (const id of ids) {
     const builder = BUILDERS[id];
@@ -192,4 +198,4 @@ function main(): void {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -119,6 +119,35 @@ export const TextSpec = z.strictObject({
   multiLabelBias: z.number().min(-1).max(1),
 });
 
+/**
+ * Open-vocabulary tagging (/v1/classify with an image-text model, no labels given):
+ * the image embedding against the text embeddings of a fixed tag vocabulary,
+ * computed once by `npm run models:build` from the model's text tower. A model
+ * with this section serves `classify` besides its own task.
+ */
+export const TagsSpec = z.strictObject({
+  /** The tag list (models/open-vocabulary/tags.json, static assets at this path); embedding rows follow its order. */
+  vocabulary: z.strictObject({
+    path: z.string().regex(/^[\w.-]+(\/[\w.-]+)*$/),
+    bytes: z.number().int().positive(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    count: z.number().int().positive(),
+  }),
+  /** The files entry holding float32 little-endian [count, dims] L2-normalised tag embeddings (absent until built). */
+  embeddings: z.string(),
+  /** Prompt templates ({} = the tag); each tag's embedding is the normalised mean over them. */
+  templates: z.array(z.string().regex(/\{\}/)).min(1),
+  /** score = sigmoid(scale * (cosine - bias)): the same threshold means the same on every image. */
+  calibration: z.strictObject({
+    scale: z.number().positive(),
+    bias: z.number().min(-1).max(1),
+    /** How the constants were obtained (fitted on what, or provisional). */
+    fitted: z.string(),
+  }),
+  /** Default min_score: tags scoring under it are not returned, so an answer may be empty. */
+  threshold: z.number().min(0).max(1),
+});
+
 export const ModelManifest = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   version: z.string(),
@@ -135,6 +164,8 @@ export const ModelManifest = z.strictObject({
   output: OutputSpec,
   /** A text encoder beside the image model (files.text), for text embeddings and zero-shot. */
   text: TextSpec.optional(),
+  /** Open-vocabulary tags from the text tower's embeddings of a tag vocabulary. */
+  tags: TagsSpec.optional(),
   /** A labels file name, or the labels themselves in output order. */
   labels: z.union([z.string(), z.array(z.string())]).optional(),
   measured: z
@@ -149,3 +180,4 @@ export type DetectionDecoder = z.infer<typeof DetectionDecoder>;
 export type OutputSpec = z.infer<typeof OutputSpec>;
 export type TextSpec = z.infer<typeof TextSpec>;
 export type FileEntry = z.infer<typeof FileEntry>;
+export type TagsSpec = z.infer<typeof TagsSpec>;

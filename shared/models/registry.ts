@@ -14,6 +14,11 @@ export interface Registry {
   idsFor(task: ModelManifest['task']): string[];
 }
 
+/** A model serves its own task, and `classify` too when it carries open-vocabulary tags (data, not a model id). */
+export function serves(manifest: ModelManifest, task: ModelManifest['task']): boolean {
+  return manifest.task === task || (task === 'classify' && manifest.tags !== undefined);
+}
+
 export function buildRegistry(raw: readonly unknown[], defaults: Partial<Record<ModelManifest['task'], string>>): Registry {
   const all = raw.map((entry, i) => {
     const parsed = ModelManifest.safeParse(entry);
@@ -26,7 +31,7 @@ export function buildRegistry(raw: readonly unknown[], defaults: Partial<Record<
     all,
     byId(id, task) {
       const manifest = ids.get(id);
-      if (!manifest || (task && manifest.task !== task)) {
+      if (!manifest || (task && !serves(manifest, task))) {
         const choices = task ? ` Models for ${task}: ${this.idsFor(task).join(', ') || 'none'}.` : '';
         throw new ApiError(400, 'invalid_request', `Unknown model \`${id}\`${task ? ` for ${task}` : ''}.${choices}`, { field: 'model' });
       }
@@ -38,7 +43,7 @@ export function buildRegistry(raw: readonly unknown[], defaults: Partial<Record<
       return this.byId(id);
     },
     idsFor(task) {
-      return all.filter((m) => m.task === task).map((m) => m.id);
+      return all.filter((m) => serves(m, task)).map((m) => m.id);
     },
   };
 }

@@ -2,14 +2,18 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { vectorCodec, type WithVector } from '../../../shared/cache/result-cache.ts';
 import type { AppEnv } from '../../../shared/http/app-env.ts';
 import type { ModelManifest } from '../../../shared/models/manifest.ts';
-import { runImageTask, type ImageTask } from '../../../shared/tasks/image-task.ts';
+import { ingestImage, summarize } from '../../../shared/ingest/ingest-image.ts';
+import { withDefaultEmbedModel } from '../../../shared/models/installed.ts';
+import { answerTask, type ImageTask } from '../../../shared/tasks/image-task.ts';
 import { inferImage } from '../../../shared/tasks/infer-image.ts';
 import { models } from '../../../shared/models/bundled.ts';
 import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../openapi/schemas.ts';
 
 const EmbedParams = z
   .object({
-    model: z.string().optional().openapi({ description: 'Embedding model id (GET /v1/models); default mobilenet-v2-features (1280-d).' }),
+    model: z.string().optional().openapi({
+      description: 'Embedding model id (GET /v1/models). Default: mobileclip-s0 (512-d, shared with text) when installed, else mobilenet-v2-features (1280-d); the `model` field of the answer says which.',
+    }),
   })
   .strict();
 
@@ -45,5 +49,10 @@ export const embedTask: ImageTask<typeof EmbedParams, WithVector<Record<string, 
 
 export function registerEmbed(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerPath(embedRoute);
-  app.post(embedRoute.path, (c) => runImageTask(c, embedTask));
+  app.post(embedRoute.path, async (c) => {
+    const image = await ingestImage(c.req.raw, c.get('config'), c.get('timing'));
+    // No model named: the best installed one (MobileCLIP once pulled), decided per isolate.
+    const answer = await answerTask(c, embedTask, image, await withDefaultEmbedModel(c, image.params));
+    return c.json({ ...answer.body, model: answer.model, image: summarize(image) }, 200, { 'x-cache': answer.hit ? 'HIT' : 'MISS' });
+  });
 }
