@@ -1,5 +1,6 @@
-// /v1/analyze with every default feature on a 1 MP JPEG: the first request of a
-// fresh isolate (every session created) and warm cache misses.
+// /v1/analyze with every default feature (text included: it runs in the OCR
+// Worker behind the OCR_WORKER service binding) on a 1 MP JPEG: the first
+// request of a fresh pair of isolates (every session created) and warm cache misses.
 import { uniqueCopy } from './lib/bodies.mjs';
 import { fmt, median, serverTiming } from './lib/stats.mjs';
 

@@ -39,3 +39,28 @@ export function memoryTable(rows) {
   for (const r of rows) lines.push(`| ${r.step} | ${f(r.ort)} | ${f(r.js)} | ${f(r.total)} | ${((r.total / (128 * 1e6)) * 100).toFixed(0)}% |`);
   return lines.join('\n');
 }
+
+/**
+ * The OCR Worker alone (its own isolate, as deployed): memory before and after
+ * one page through its internal task route, and the session creation of each
+ * of its models.
+ */
+export async function benchOcrMemory(worker) {
+  const page = readFileSync(new URL('../test/fixtures/photos/page-english-text.png', import.meta.url));
+  const rows = [];
+  const snapshot = async (step) => {
+    const health = await (await fetch(`${worker.origin}/healthz`)).json();
+    const heap = await isolateHeap(worker.inspectorPort).catch(() => undefined);
+    const ort = health.isolate.ort_wasm_bytes;
+    rows.push({ step, ort, js: heap?.usedSize, total: ort + (heap?.usedSize ?? 0) });
+    return health;
+  };
+  await snapshot('started');
+  const start = performance.now();
+  const response = await fetch(`${worker.origin}/internal/tasks/ocr`, { method: 'POST', body: page, headers: { 'content-type': 'application/octet-stream', 'x-task-params': '{}' } });
+  if (!response.ok) throw new Error(`/internal/tasks/ocr: ${response.status} ${await response.text()}`);
+  await response.arrayBuffer();
+  const coldMs = performance.now() - start;
+  const health = await snapshot('+ ppocr-v4-det, ppocr-cls, ppocr-v4-rec (one English page)');
+  return { rows, coldMs, loaded: health.isolate.models };
+}

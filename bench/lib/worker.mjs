@@ -1,9 +1,16 @@
-// Starts the real Worker under `wrangler dev` (workerd, local KV) on a free
-// loopback port for the benchmark, and stops it afterwards.
+// Starts the real Workers under `wrangler dev` (workerd, local KV) on a free
+// loopback port for the benchmark, and stops them afterwards: by default the
+// API Worker and every Worker it reaches through a service binding
+// (infra/workers.mjs), as `npm run dev` runs them.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { WORKERS } from '../../infra/workers.mjs';
+
+/** The API first: wrangler serves the first config on the port and runs the others beside it. */
+export const PRODUCT_CONFIGS = [...WORKERS].sort((a, b) => (a.name === 'api' ? -1 : b.name === 'api' ? 1 : 0)).map((w) => w.config);
 
 export async function freePort() {
   return new Promise((resolve, reject) => {
@@ -16,11 +23,16 @@ export async function freePort() {
   });
 }
 
-export async function startWorker({ vars = {}, timeoutMs = 60_000 } = {}) {
+/**
+ * `configs`: the wrangler configs to run (default: the product's Workers);
+ * `vars` apply to the first. Rate limits are off: the bench measures the
+ * Worker, not the limiter (wrangler.toml RATE_LIMITS).
+ */
+export async function startWorker({ configs = PRODUCT_CONFIGS, vars = {}, timeoutMs = 90_000 } = {}) {
   const port = await freePort();
   const inspectorPort = await freePort();
-  const args = ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', `.wrangler/bench-state-${port}`];
-  for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
+  const args = ['wrangler', 'dev', ...configs.flatMap((c) => ['-c', c]), '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', `.wrangler/bench-state-${port}`];
+  for (const [name, value] of Object.entries({ RATE_LIMITS: 'off', ...vars })) args.push('--var', `${name}:${value}`);
   const child = spawn('npx', args, {
     env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,20 +52,25 @@ export async function startWorker({ vars = {}, timeoutMs = 60_000 } = {}) {
       // not up yet
     }
     if (Date.now() - started > timeoutMs) {
-      stop(child);
+      await stop(child, `.wrangler/bench-state-${port}`);
       throw new Error(`wrangler dev did not start in ${timeoutMs} ms:\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { origin, port, inspectorPort, log: () => log, stop: () => stop(child) };
+  const state = `.wrangler/bench-state-${port}`;
+  return { origin, port, inspectorPort, log: () => log, stop: () => stop(child, state) };
 }
 
-function stop(child) {
+/** Ends the wrangler process group this module started, then removes its local state. */
+async function stop(child, state) {
+  const exited = child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
   try {
     process.kill(-child.pid, 'SIGTERM');
   } catch {
     // already gone
   }
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  rmSync(state, { recursive: true, force: true });
 }
 
 /**
