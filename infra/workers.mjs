@@ -3,4 +3,5 @@
 export const WORKERS = [
   { name: 'ocr', config: 'functions/ocr/wrangler.toml' },
   { name: 'api', config: 'wrangler.toml' },
+  { name: 'alt-text', config: 'functions/alt-text/wrangler.toml' },
 ];
