@@ -73,33 +73,61 @@ export const vectorCodec = <M>(): CacheCodec<WithVector<M>> => ({
   },
 });
 
+/**
+ * How long a cache read may take before it counts as a miss. A KV read is
+ * ~10 ms when hot and rarely over a few hundred ms cold; past this budget
+ * recomputing is the faster answer.
+ */
+export const CACHE_READ_BUDGET_MS = 1000;
+
 export class ResultCache {
   private readonly kv: KVNamespace;
   private readonly ttlSeconds: number;
   private readonly defer: (work: Promise<unknown>) => void;
+  private readonly readBudgetMs: number;
 
-  constructor(kv: KVNamespace, ttlSeconds: number, defer: (work: Promise<unknown>) => void) {
+  constructor(kv: KVNamespace, ttlSeconds: number, defer: (work: Promise<unknown>) => void, readBudgetMs = CACHE_READ_BUDGET_MS) {
     this.kv = kv;
     this.ttlSeconds = ttlSeconds;
     this.defer = defer;
+    this.readBudgetMs = readBudgetMs;
   }
 
-  /** A KV outage degrades to a miss: the result is recomputed, never an error for the client. */
+  /**
+   * A KV outage, a slow read (over the budget) or an undecodable value all
+   * degrade to a miss: the result is recomputed, never an error for the client.
+   */
   async get<T>(key: string, codec: CacheCodec<T>): Promise<T | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const budget = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.readBudgetMs);
+    });
     try {
-      const stored = await this.kv.get(key, 'arrayBuffer');
+      const stored = await Promise.race([this.kv.get(key, 'arrayBuffer'), budget]);
+      if (stored === 'timeout') {
+        console.warn(JSON.stringify({ event: 'cache_read_slow', key, budget_ms: this.readBudgetMs }));
+        return undefined;
+      }
       return stored === null ? undefined : codec.decode(stored);
     } catch (error) {
       console.warn(JSON.stringify({ event: 'cache_read_failed', key, error: String(error) }));
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  /** Written after the response is sent (waitUntil): a slow KV never slows the answer. */
+  /**
+   * Written after the response is sent (waitUntil): a slow KV never slows the
+   * answer, and a failing one (rejecting, or throwing as it is called) never
+   * fails it.
+   */
   put<T>(key: string, value: T, codec: CacheCodec<T>): void {
-    const write = this.kv.put(key, codec.encode(value), { expirationTtl: this.ttlSeconds }).catch((error: unknown) => {
-      console.warn(JSON.stringify({ event: 'cache_write_failed', key, error: String(error) }));
-    });
+    const write = Promise.resolve()
+      .then(() => this.kv.put(key, codec.encode(value), { expirationTtl: this.ttlSeconds }))
+      .catch((error: unknown) => {
+        console.warn(JSON.stringify({ event: 'cache_write_failed', key, error: String(error) }));
+      });
     this.defer(write);
   }
 }

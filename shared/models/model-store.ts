@@ -2,6 +2,7 @@ import type { InferenceSession } from 'onnxruntime-web/wasm';
 import { labelLines } from './label-lines.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { sha256Hex } from '../hash/sha256.ts';
+import { outliveRequest } from '../runtime/shared-load.ts';
 import { onnxRuntime } from '../inference/ort-wasm.ts';
 import type { FileEntry, ModelManifest } from './manifest.ts';
 
@@ -44,6 +45,7 @@ export function loadModel(files: Fetcher, manifest: ModelManifest, options: Load
     load = createModel(files, options.bucket, manifest, file);
     loads.set(key, load);
     load.then((model) => ready.set(key, model)).catch(() => loads.delete(key));
+    outliveRequest(load);
   }
   return load;
 }

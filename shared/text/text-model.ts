@@ -8,6 +8,7 @@ import { l2Normalize } from '../inference/decode-output.ts';
 import { onnxRuntime } from '../inference/ort-wasm.ts';
 import type { ModelManifest, TextSpec } from '../models/manifest.ts';
 import { loadModel, type LoadedModel } from '../models/model-store.ts';
+import { outliveRequest } from '../runtime/shared-load.ts';
 import { ClipTokenizer } from './clip-tokenizer.ts';
 
 /**
@@ -51,6 +52,7 @@ export function clipTokenizer(files: Fetcher): Promise<ClipTokenizer> {
     return ClipTokenizer.fromMerges(new TextDecoder().decode(bytes));
   })();
   tokenizerLoad = load;
+  outliveRequest(load);
   // A failed load is forgotten so the next request tries again.
   load.catch(() => {
     if (tokenizerLoad === load) tokenizerLoad = undefined;

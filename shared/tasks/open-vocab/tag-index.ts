@@ -4,6 +4,7 @@ import { sha256Hex } from '../../hash/sha256.ts';
 import type { AppEnv } from '../../http/app-env.ts';
 import type { FileEntry, ModelManifest, TagsSpec } from '../../models/manifest.ts';
 import type { LabelScore } from '../rank-labels.ts';
+import { outliveRequest } from '../../runtime/shared-load.ts';
 import { cosines, pickTags, type PickOptions } from './score.ts';
 
 /**
@@ -104,6 +105,7 @@ export function tagIndex(c: Context<AppEnv>, manifest: ModelManifest): Promise<T
   if (!load) {
     load = c.get('timing').measure('load', () => loadIndex(c, manifest, spec), 'tags');
     loads.set(key, load);
+    outliveRequest(load);
     load.catch(() => loads.delete(key));
   }
   return load;
