@@ -1,12 +1,32 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { bytesPlugin } from './test/support/bytes-plugin.ts';
+import { FAKE_HF_TOKEN } from './test/support/fake-hf-server.ts';
 
 /** A service binding served from Node: the request goes on, unchanged, to a Worker listening at `origin`. */
 function forwardTo(origin: string) {
   return async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     return fetch(new URL(url.pathname + url.search, origin), request);
+  };
+}
+
+/** Worker vars pointing every heavy task at the fake HF server (captions and VQA on task endpoints, a chat model beside them). */
+function fakeHfBindings(origin: string): Record<string, string> {
+  return {
+    BACKEND: 'hf',
+    HF_TOKEN: FAKE_HF_TOKEN,
+    HF_CAPTION_URL: `${origin}/models/caption`,
+    HF_CAPTION_MODEL: 'fake/blip-caption',
+    HF_DETECT_URL: `${origin}/models/detr`,
+    HF_DETECT_MODEL: 'fake/detr-resnet-50',
+    HF_VQA_URL: `${origin}/models/vqa`,
+    HF_VQA_MODEL: 'fake/vilt-vqa',
+    HF_CHAT_URL: `${origin}/chat`,
+    HF_CHAT_MODEL: 'fake/vision-chat',
+    BACKEND_BUDGET_MS: '2000',
+    BACKEND_BREAKER_FAILURES: '5',
+    BACKEND_BREAKER_COOLDOWN_MS: '1000',
   };
 }
 
@@ -28,7 +48,14 @@ export default defineConfig({
               bindings: {
                 ALLOW_HTTP_ORIGINS: inject('fixtureOrigin'),
                 FETCH_TIMEOUT_MS: '1500',
+                // The whole suite calls from one address; the rate-limit and auth tests turn
+                // limits on per request (shared/http/rate-limit/rate-limit.test.ts).
+                RATE_LIMITS: 'off',
                 TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+                // The GPU backend is the local fake HF server (test/support/fake-hf-server.ts), reached
+                // through @huggingface/inference; a short budget keeps the slow-backend tests quick.
+                // Tests of BACKEND = "none" (the `npm run dev` default) override these per request.
+                ...fakeHfBindings(inject('fakeHfOrigin')),
               },
               // The model Workers started by test/support/model-workers.ts, reached over loopback.
               serviceBindings: {
@@ -41,7 +68,12 @@ export default defineConfig({
         define: { __TEST_MODELS__: 'true' },
         test: {
           name: 'workerd',
-          globalSetup: ['./test/support/fixture-server.ts', './test/support/model-workers.ts'],
+          // test/fuzz: `npm test` runs a short bounded pass; `npm run fuzz` sets these for a long one.
+          provide: {
+            fuzzIterations: Number(process.env.FUZZ_ITERATIONS ?? 400),
+            fuzzSeed: Number(process.env.FUZZ_SEED ?? 20261117),
+          },
+          globalSetup: ['./test/support/fixture-server.ts', './test/support/model-workers.ts', './test/support/fake-hf-server.ts', './models/tools/vocabulary/test-setup.ts'],
           include: ['test/**/*.test.ts', 'shared/**/*.test.ts', 'functions/**/*.test.ts'],
           exclude: ['test/golden/**', 'test/node/**'],
           testTimeout: 60_000,

@@ -12,7 +12,17 @@ export interface ApiConfig {
   cacheTtlSeconds: number;
   fetchTimeoutMs: number;
   allowHttpOrigins: string[];
+  /** "open": no API key needed (the `npm run dev` default); "keys": every /v1 route needs one. */
+  authMode: AuthMode;
+  /** Browser origins allowed by CORS: exact origins, or ["*"] for any; empty sends no CORS headers. */
+  corsOrigins: string[];
+  /** Whether the [[ratelimits]] bindings are consulted ("on", the default) or not ("off"). */
+  rateLimits: boolean;
+  /** Default embedding models, best first: the first one installed answers (empty: the registry's order). */
+  embedModels: string[];
 }
+
+export type AuthMode = 'open' | 'keys';
 
 export interface ConfigVars {
   MAX_IMAGE_BYTES?: string;
@@ -21,6 +31,10 @@ export interface ConfigVars {
   CACHE_TTL_SECONDS?: string;
   FETCH_TIMEOUT_MS?: string;
   ALLOW_HTTP_ORIGINS?: string;
+  AUTH_MODE?: string;
+  CORS_ORIGINS?: string;
+  RATE_LIMITS?: string;
+  EMBED_MODELS?: string;
 }
 
 /**
@@ -53,6 +67,20 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   return value;
 }
 
+/** One of `allowed`, or the fallback when unset; anything else is a misconfiguration, never a silent default. */
+function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined || raw === '') return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new ApiError(500, 'internal_error', `Server misconfigured: ${name} must be one of ${allowed.join(', ')}.`);
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
 export function readConfig(vars: ConfigVars): ApiConfig {
   return {
     maxImageBytes: positiveInt('MAX_IMAGE_BYTES', vars.MAX_IMAGE_BYTES, DEFAULTS.maxImageBytes),
@@ -60,9 +88,10 @@ export function readConfig(vars: ConfigVars): ApiConfig {
     maxFullDecodePixels: positiveInt('MAX_FULL_DECODE_PIXELS', vars.MAX_FULL_DECODE_PIXELS, DEFAULTS.maxFullDecodePixels),
     cacheTtlSeconds: positiveInt('CACHE_TTL_SECONDS', vars.CACHE_TTL_SECONDS, DEFAULTS.cacheTtlSeconds),
     fetchTimeoutMs: positiveInt('FETCH_TIMEOUT_MS', vars.FETCH_TIMEOUT_MS, DEFAULTS.fetchTimeoutMs),
-    allowHttpOrigins: (vars.ALLOW_HTTP_ORIGINS ?? '')
-      .split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean),
+    allowHttpOrigins: list(vars.ALLOW_HTTP_ORIGINS),
+    authMode: oneOf('AUTH_MODE', vars.AUTH_MODE, ['open', 'keys'], 'open'),
+    corsOrigins: list(vars.CORS_ORIGINS),
+    rateLimits: oneOf('RATE_LIMITS', vars.RATE_LIMITS, ['on', 'off'], 'on') === 'on',
+    embedModels: list(vars.EMBED_MODELS),
   };
 }

@@ -13,12 +13,18 @@ export type ProblemCode =
   | 'fetch_failed'
   | 'fetch_timeout'
   | 'invalid_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
   | 'not_found'
   | 'method_not_allowed'
   | 'conflict'
   | 'model_not_installed'
   | 'model_failed'
   | 'backend_unavailable'
+  | 'backend_failed'
+  | 'backend_timeout'
+  | 'content_blocked'
   | 'internal_error';
 
 const TITLES: Record<ProblemCode, string> = {
@@ -31,12 +37,18 @@ const TITLES: Record<ProblemCode, string> = {
   fetch_failed: 'Could not fetch the image URL',
   fetch_timeout: 'Fetching the image URL timed out',
   invalid_request: 'Invalid request',
+  unauthorized: 'Missing or invalid API key',
+  forbidden: 'API key not allowed here',
+  rate_limited: 'Too many requests',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
   conflict: 'Conflict',
   model_not_installed: 'Model not installed',
   model_failed: 'Model failed',
   backend_unavailable: 'Backend unavailable',
+  backend_failed: 'Backend failed',
+  backend_timeout: 'Backend timed out',
+  content_blocked: 'Withheld by the moderation policy',
   internal_error: 'Internal error',
 };
 

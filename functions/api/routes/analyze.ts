@@ -1,11 +1,16 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { answerCaption, CaptionParams } from '../../../shared/caption/caption.ts';
+import { answerOnce } from '../../../shared/caption/request-memo.ts';
 import type { AppEnv } from '../../../shared/http/app-env.ts';
-import { ingestImage, summarize } from '../../../shared/ingest/ingest-image.ts';
+import { ingestImage, summarize, type IngestedImage } from '../../../shared/ingest/ingest-image.ts';
 import { answerTask, type AnyImageTask, type TaskAnswer } from '../../../shared/tasks/image-task.ts';
 import { parseParams } from '../../../shared/tasks/params.ts';
 import { imageRequestBody, imageTaskResponses, ImageSummarySchema } from '../openapi/schemas.ts';
+import { EDGE_CAPTION_TASKS } from './caption.ts';
 import { classifyTask } from './classify.ts';
 import { detectTask } from './detect.ts';
+import { withDefaultEmbedModel } from '../../../shared/models/installed.ts';
 import { embedTask } from './embed.ts';
 import { facesTask } from './faces.ts';
 import { inspectTask } from './inspect.ts';
@@ -20,17 +25,38 @@ import { ocrTask } from './ocr.ts';
  * cache entries with /v1/classify, /v1/detect... and a second call with
  * more features computes only what is new.
  */
-export const FEATURES: Record<string, { task: AnyImageTask; /** the one field of the route's answer that is the section */ field?: string }> = {
+export const FEATURES: Record<
+  string,
+  {
+    task: AnyImageTask;
+    /** the one field of the route's answer that is the section */
+    field?: string;
+    /** fills in parameters that depend on the deployment (the installed default model) */
+    defaults?: (c: Context<AppEnv>, params: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  }
+> = {
   tags: { task: classifyTask, field: 'labels' },
   objects: { task: detectTask, field: 'objects' },
   faces: { task: facesTask, field: 'faces' },
   text: { task: ocrTask },
   moderation: { task: moderateTask },
-  embedding: { task: embedTask },
+  embedding: { task: embedTask, defaults: withDefaultEmbedModel },
 };
 
-const FEATURE_NAMES = Object.keys(FEATURES) as [string, ...string[]];
-const DEFAULT_FEATURES = FEATURE_NAMES;
+/**
+ * Sections that are not one image task. `caption` (opt-in: it may call the GPU
+ * backend) comes from the backend or is composed from the tags, objects and
+ * text sections, which it shares with this request's own (answerOnce).
+ */
+const COMPOSED: Record<string, (c: Context<AppEnv>, image: IngestedImage, options: Record<string, unknown>) => Promise<TaskAnswer>> = {
+  caption: async (c, image, options) => {
+    const outcome = await answerCaption(c, image, parseParams(CaptionParams, options), EDGE_CAPTION_TASKS);
+    return { body: outcome.body, model: outcome.body.source, hit: outcome.hit };
+  },
+};
+
+const FEATURE_NAMES = [...Object.keys(FEATURES), ...Object.keys(COMPOSED)] as [string, ...string[]];
+const DEFAULT_FEATURES = Object.keys(FEATURES) as [string, ...string[]];
 const Feature = z.enum(FEATURE_NAMES);
 
 const AnalyzeParams = z
@@ -55,6 +81,7 @@ const AnalyzeResult = z.object({
   text: z.unknown().optional(),
   moderation: z.unknown().optional(),
   embedding: z.unknown().optional(),
+  caption: z.unknown().optional(),
   phash: z.string(),
   models: z.record(z.string(), z.string()).openapi({ description: 'The model behind each section: `<id>@<version>`.' }),
   cache: z.record(z.string(), z.enum(['HIT', 'MISS'])).openapi({ description: 'Where each section came from.' }),
@@ -82,7 +109,10 @@ export function registerAnalyze(app: OpenAPIHono<AppEnv>): void {
     const run = async (feature: string) => {
       const options = (params as Record<string, unknown>)[feature] as Record<string, unknown> | undefined;
       const start = performance.now();
-      const answer = await answerTask(c, FEATURES[feature]!.task, image, options ?? {});
+      const composed = COMPOSED[feature];
+      const defaults = FEATURES[feature]?.defaults;
+      const given = defaults ? await defaults(c, options ?? {}) : (options ?? {});
+      const answer = composed ? await composed(c, image, given) : await answerOnce(c, FEATURES[feature]!.task, image, given);
       timing.add(`feature.${feature}`, performance.now() - start);
       return answer;
     };
@@ -91,7 +121,7 @@ export function registerAnalyze(app: OpenAPIHono<AppEnv>): void {
     // first and run there while this isolate works through its own, one after
     // another: an isolate has one thread, and running its models concurrently
     // would only raise peak memory.
-    const elsewhere = new Map(requested.filter((f) => FEATURES[f]!.task.worker).map((f) => [f, run(f)]));
+    const elsewhere = new Map(requested.filter((f) => COMPOSED[f] || FEATURES[f]!.task.worker).map((f) => [f, run(f)]));
     // Nothing may reject unobserved while the local sections run; the await below rethrows.
     for (const pending of elsewhere.values()) pending.catch(() => {});
     const answers = new Map<string, TaskAnswer>();
@@ -99,7 +129,7 @@ export function registerAnalyze(app: OpenAPIHono<AppEnv>): void {
     for (const [feature, pending] of elsewhere) answers.set(feature, await pending);
     for (const feature of requested) {
       const answer = answers.get(feature)!;
-      const { field } = FEATURES[feature]!;
+      const field = FEATURES[feature]?.field;
       body[feature] = field ? (answer.body as Record<string, unknown>)[field] : answer.body;
       models[feature] = answer.model;
       cache[feature] = answer.hit ? 'HIT' : 'MISS';
