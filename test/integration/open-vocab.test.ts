@@ -7,7 +7,7 @@ import openVocabulary from '../../models/open-vocabulary/models.json';
 import vocabulary from '../../models/open-vocabulary/tags.json';
 import cat from '../fixtures/photos/cat-chelsea.jpg?bytes';
 import { call, expectProblem, postImage, postJson, toBase64, uniqueCopy, untilHit } from '../support/client.ts';
-import { solidPng } from './open-vocab-png.ts';
+import { solidPng } from '../support/solid-png.ts';
 
 const MODEL = 'mobileclip-test';
 const TAGS = openVocabulary[MODEL].files.tags;

@@ -1,5 +1,5 @@
-// A solid-colour PNG made in the test (no fixture file), for the generated test model
-// that tells colours apart.
+// A solid-colour PNG made in the test (no fixture file), for the generated MobileCLIP
+// test model, which tells colours apart.
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
