@@ -10,6 +10,11 @@
 //   npm run load                               # 180 s, 6 connections
 //   npm run load -- --duration 30 --connections 4 --window 10
 //
+// Faults during the load: the GPU backend (a loopback stand-in, ./gpu-backend.mjs)
+// answers 500 from 1/3 of the run, hangs past the budget from 1/2, and is healthy
+// again from 2/3. Captions must stay 200 throughout (the edge caption while it
+// fails, `source: "edge"`) and come from the backend again after it recovers.
+//
 // Only ever talks to 127.0.0.1. Rate limits are off (RATE_LIMITS=off): this
 // measures the Worker, not the limiter (whose tests are in shared/http/rate-limit/).
 import autocannon from 'autocannon';
@@ -18,6 +23,7 @@ import { startWorker } from '../../bench/lib/worker.mjs';
 import { openHeapProbe } from './heap-probe.mjs';
 import { main as keys } from '../keys.mjs';
 import { buildMix } from './mix.mjs';
+import { startGpuBackend } from './gpu-backend.mjs';
 
 function options(argv) {
   const get = (name, fallback) => {
@@ -38,9 +44,23 @@ async function memory(worker, probe) {
 
 export async function runLoad({ duration, connections, window, seed }) {
   process.chdir(resolve(new URL('../..', import.meta.url).pathname));
-  console.log(`load: starting wrangler dev (AUTH_MODE=keys, RATE_LIMITS=off) ...`);
-  const worker = await startWorker({ vars: { AUTH_MODE: 'keys', RATE_LIMITS: 'off' } });
-  const report = { duration, connections, window, seed, windows: [], unexpected: {}, answers: {} };
+  const backend = await startGpuBackend();
+  console.log(`load: starting wrangler dev (AUTH_MODE=keys, RATE_LIMITS=off, GPU backend at ${backend.origin}) ...`);
+  const worker = await startWorker({
+    vars: {
+      AUTH_MODE: 'keys',
+      RATE_LIMITS: 'off',
+      BACKEND: 'hf',
+      HF_TOKEN: 'hf_load_test_token',
+      HF_CAPTION_URL: `${backend.origin}/caption`,
+      HF_CAPTION_MODEL: 'load-test/captioner',
+      BACKEND_BUDGET_MS: '1500',
+      BACKEND_BREAKER_FAILURES: '5',
+      BACKEND_BREAKER_COOLDOWN_MS: '5000',
+    },
+  });
+  const report = { duration, connections, window, seed, windows: [], unexpected: {}, answers: {}, captions: {} };
+  const faults = [];
   let probe;
   try {
     // startWorker keeps local state (KV) in .wrangler/bench-state-<port>: issue a key there with the
@@ -94,6 +114,19 @@ export async function runLoad({ duration, connections, window, seed }) {
       );
     };
     const timer = setInterval(() => void closeWindow(), window * 1000);
+    const phase = (at, mode) =>
+      faults.push(
+        setTimeout(() => {
+          backend.set(mode);
+          console.log(`  t=${String(Math.round((Date.now() - started) / 1000)).padStart(4)}s  GPU backend ${mode}`);
+        }, at * 1000),
+      );
+    phase(duration / 3, 'failing');
+    phase(duration / 2, 'slow');
+    phase((2 * duration) / 3, 'healthy');
+    // Which phase a caption answer belongs to: faulty from the first fault until the backend is healthy again.
+    let recovered = false;
+    faults.push(setTimeout(() => (recovered = true), ((2 * duration) / 3) * 1000));
 
     const instance = autocannon({
       url: worker.origin,
@@ -103,8 +136,13 @@ export async function runLoad({ duration, connections, window, seed }) {
       requests: [
         {
           setupRequest: (request, context) => mix.next(request, context),
-          onResponse: (status, _body, context) => {
+          onResponse: (status, body, context) => {
             const kind = context.kind;
+            if (kind === 'caption (miss)' && status === 200) {
+              const stage = recovered ? 'after' : backend.mode === 'healthy' ? 'before' : 'during';
+              const source = String(JSON.parse(body).source).startsWith('hf:') ? 'backend' : 'edge';
+              report.captions[`${stage} the fault: ${source}`] = (report.captions[`${stage} the fault: ${source}`] ?? 0) + 1;
+            }
             report.answers[`${kind} ${status}`] = (report.answers[`${kind} ${status}`] ?? 0) + 1;
             if (status !== context.expect) {
               current.errors++;
@@ -117,6 +155,7 @@ export async function runLoad({ duration, connections, window, seed }) {
     instance.on('response', (_client, _status, _bytes, responseTime) => current.latencies.push(Math.round(responseTime)));
     const result = await instance;
     clearInterval(timer);
+    faults.forEach(clearTimeout);
     if (current.latencies.length > 0) await closeWindow();
 
     report.totals = {
@@ -132,6 +171,8 @@ export async function runLoad({ duration, connections, window, seed }) {
     };
     report.final = await memory(worker, probe);
   } finally {
+    faults.forEach(clearTimeout);
+    await backend.close();
     probe?.close();
     // Stops wrangler and removes its local state (the key included).
     await worker.stop();
@@ -151,11 +192,21 @@ export async function runLoad({ duration, connections, window, seed }) {
     p95FirstMs: firstP95,
     p95LastMs: lastP95,
   };
-  const ok = report.verdict.unexpected === 0 && heapGrowth < 8 && lastP95 <= Math.max(2 * firstP95, firstP95 + 100);
+  // The fault is declared to degrade to the edge caption, and service to recover.
+  report.verdict.fallbackDuringFault = report.captions['during the fault: edge'] ?? 0;
+  report.verdict.backendAfterFault = report.captions['after the fault: backend'] ?? 0;
+  report.backendCalls = backend.calls;
+  const ok =
+    report.verdict.unexpected === 0 &&
+    heapGrowth < 8 &&
+    lastP95 <= Math.max(2 * firstP95, firstP95 + 100) &&
+    report.verdict.fallbackDuringFault > 0 &&
+    report.verdict.backendAfterFault > 0;
   console.log(`load: ${report.totals.requests} requests, ${report.totals.rps} rps; p50 ${report.totals.p50} ms, p97.5 ${report.totals.p97_5} ms, p99 ${report.totals.p99} ms, max ${report.totals.max} ms`);
   console.log(`load: answers ${JSON.stringify(report.answers)}`);
   console.log(`load: unexpected ${JSON.stringify(report.unexpected)}; socket errors ${report.totals.socketErrors}; timeouts ${report.totals.timeouts}`);
   console.log(`load: live heap (after GC) first window ${heaps[0]} MB, last ${heaps.at(-1)} MB (growth ${report.verdict.heapGrowthMB} MB); p95 first ${firstP95} ms, last ${lastP95} ms; final heap ${mb(report.final?.heapUsed ?? 0)} MB, ORT wasm ${mb(report.final?.ortWasm ?? 0)} MB`);
+  console.log(`load: captions ${JSON.stringify(report.captions)}; GPU backend calls by its mode ${JSON.stringify(backend.calls)}`);
   console.log(ok ? 'load: PASS' : 'load: FAIL');
   return { ok, report };
 }
