@@ -84,7 +84,8 @@ const sections = [
   ['Targets (issue #9)', targetsTable({
     floors: floors.models.map((m) => ({ model: m.model, floorMs: m.floorMs, workerd: workerdInfer[m.model] })),
     sessions,
-    hits: routes.rows.filter((r) => r.size === '1 MP').map((r) => ({ route: r.route, size: r.size, p50: r.hitP50 })),
+    hits: routes.rows.filter((r) => r.size === '1 MP').map((r) => ({ route: r.route, size: r.size, p50: r.hitP50, inWorker: r.hitInWorkerP50 })),
+    httpFloor: routes.httpFloorP50,
     classify1mp: { missP50: classify1mp.missP50, native: classify1mp.native.total },
     decode12mp: { decode: classify12mp.stages.decode, preprocess: classify12mp.stages.preprocess, native: decode12.native },
   })],

@@ -26,10 +26,12 @@ export function targetsTable(m) {
       'Session creation: loadMs covers reading the weights from static assets, their SHA-256 check and ORT\'s session creation (graph optimisation, weight pre-packing), and the first model of an isolate also pays ORT\'s wasm instantiation; large graphs (PP-OCRv4 recognition) and the first model loaded are over. Ways in: graphs pre-optimised offline (ORT format), fewer checks on weights already verified at deploy.',
     );
   }
-  for (const h of m.hits) rows.push(`| cache hit p50 under 5 ms: ${h.route} (${h.size}) | ${fmt(h.p50)} ms | ${(h.p50 / 5).toFixed(2)}x of 5 ms | ${mark(h.p50 < 5)} |`);
+  for (const h of m.hits) {
+    rows.push(`| cache hit p50 under 5 ms: ${h.route} (${h.size}) | ${fmt(h.p50)} ms end to end (inside the Worker: hash + KV ${fmt(h.inWorker)} ms) | ${(h.p50 / 5).toFixed(2)}x of 5 ms | ${mark(h.p50 < 5)} |`);
+  }
   if (m.hits.some((h) => h.p50 >= 5)) {
     limits.push(
-      'Cache hit: the time is measured end to end from another process over loopback (HTTP through wrangler dev\'s proxy into workerd, the body read and hashed, local KV backed by SQLite on disk); on a shared 2-CPU machine the proxy hop alone costs a few ms.',
+      `Cache hit: the time is measured end to end from another process over loopback (HTTP through wrangler dev's proxy into workerd, the body read and hashed, local KV backed by SQLite on disk). A GET /healthz, which does no work, takes ${fmt(m.httpFloor)} ms p50 over the same path, and inside the Worker a hit costs the hash and the KV read shown beside each figure; the rest is the local HTTP path and the upload of the image, not the Worker.`,
     );
   }
   const c = m.classify1mp;
