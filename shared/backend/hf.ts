@@ -1,4 +1,6 @@
 import { InferenceClient } from '@huggingface/inference';
+import { ApiError } from '../errors/api-error.ts';
+import { readCapped } from '../ingest/read-capped.ts';
 import type { BackendConfig, HeavyTask, HfTaskTarget } from './config.ts';
 import { BackendFailure } from './failure.ts';
 import { captionPrompt, vqaPrompt } from './prompts.ts';
@@ -33,33 +35,16 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-async function readCapped(response: Response, limit: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > limit) {
-    await response.body?.cancel();
-    throw new BackendFailure('malformed', `the answer is ${declared} bytes (at most ${limit}).`, { status: response.status });
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
+/** The answer's text, refused past `limit` bytes before the rest is buffered. */
+async function readAnswer(response: Response, limit: number): Promise<string> {
+  try {
+    return new TextDecoder().decode(await readCapped(response.body, limit, response.headers.get('content-length'), 'The backend answer'));
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'payload_too_large') {
       throw new BackendFailure('malformed', `the answer is over ${limit} bytes.`, { status: response.status });
     }
-    chunks.push(value);
+    throw error;
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(out);
 }
 
 /** A thrown fetch: the budget's abort, or a connection that failed or was reset. */
@@ -108,7 +93,7 @@ export function hfBackend(config: BackendConfig): Backend {
       }
       let body: string;
       try {
-        body = await readCapped(response, ANSWER_LIMITS.bytes);
+        body = await readAnswer(response, ANSWER_LIMITS.bytes);
       } catch (error) {
         if (error instanceof BackendFailure) throw error;
         throw fetchFailure(error, signal);
