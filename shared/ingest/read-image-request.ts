@@ -61,8 +61,8 @@ export async function readImageRequest(request: Request, config: ApiConfig, timi
   return { ...result, params: { ...queryParams, ...result.params } };
 }
 
-async function readJsonEnvelope(body: Uint8Array, config: ApiConfig, timing: ServerTiming): Promise<ImageRequest> {
-  if (body.byteLength === 0) throw new ApiError(400, 'empty_body', 'The JSON body is empty.');
+/** A JSON body that must be an object; `field` names what it must hold, for the error. */
+export function parseJsonObject(body: Uint8Array, field: string, holding: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(body));
@@ -70,9 +70,14 @@ async function readJsonEnvelope(body: Uint8Array, config: ApiConfig, timing: Ser
     throw new ApiError(400, 'invalid_request', 'The body is not valid JSON.');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ApiError(400, 'invalid_request', 'The JSON body must be an object with an `image` field.', { field: 'image' });
+    throw new ApiError(400, 'invalid_request', `The JSON body must be an object with ${holding}.`, { field });
   }
-  const { image, ...params } = parsed as Record<string, unknown>;
+  return parsed as Record<string, unknown>;
+}
+
+async function readJsonEnvelope(body: Uint8Array, config: ApiConfig, timing: ServerTiming): Promise<ImageRequest> {
+  if (body.byteLength === 0) throw new ApiError(400, 'empty_body', 'The JSON body is empty.');
+  const { image, ...params } = parseJsonObject(body, 'image', 'an `image` field');
   if (typeof image !== 'object' || image === null || Array.isArray(image)) {
     throw new ApiError(400, 'invalid_request', 'The JSON body needs `image`: `{"url": "https://..."}` or `{"base64": "..."}`.', {
       field: 'image',

@@ -1,5 +1,6 @@
 import type { ApiConfig } from '../config.ts';
 import { ApiError } from '../errors/api-error.ts';
+import { parseJsonObject } from '../ingest/read-image-request.ts';
 import { readCapped } from '../ingest/read-capped.ts';
 
 /**
@@ -66,16 +67,7 @@ export async function readBatchRequest(request: Request, limits: BatchLimits): P
 }
 
 function readJson(body: Uint8Array): { images: BatchImageSource[]; params: Record<string, unknown> } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(body));
-  } catch {
-    throw new ApiError(400, 'invalid_request', 'The body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ApiError(400, 'invalid_request', 'The JSON body must be an object with an `images` array.', { field: 'images' });
-  }
-  const { images, ...params } = parsed as Record<string, unknown>;
+  const { images, ...params } = parseJsonObject(body, 'images', 'an `images` array');
   if (!Array.isArray(images)) throw new ApiError(400, 'invalid_request', '`images` must be an array of `{"url": ...}` or `{"base64": ...}`.', { field: 'images' });
   return { images: images.map((reference) => ({ reference })), params };
 }
