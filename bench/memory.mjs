@@ -2,7 +2,7 @@
 // memory (from /healthz; it never shrinks) and the JS heap (inspector).
 // The Workers limit is 128 MB per isolate for both together.
 import { readFileSync } from 'node:fs';
-import { isolateHeap } from './lib/worker.mjs';
+import { isolateHeap } from './lib/inspector.mjs';
 
 const MiB = 1024 * 1024;
 const ROUTES = [

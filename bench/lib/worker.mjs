@@ -3,9 +3,7 @@
 // API Worker and every Worker it reaches through a service binding
 // (infra/workers.mjs), as `npm run dev` runs them.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { WORKERS } from '../../infra/workers.mjs';
 
@@ -71,52 +69,4 @@ async function stop(child, state) {
   }
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
   rmSync(state, { recursive: true, force: true });
-}
-
-/**
- * The JS heap of the Worker's isolate, read through workerd's inspector
- * (local workerd enforces no memory limit, so the benchmark measures it).
- * A minimal WebSocket client over node:http: wrangler's inspector proxy
- * refuses the handshake of Node's built-in WebSocket.
- */
-export async function isolateHeap(inspectorPort) {
-  const socket = await new Promise((resolve, reject) => {
-    const req = request({
-      host: '127.0.0.1',
-      port: inspectorPort,
-      path: '/ws',
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': randomBytes(16).toString('base64') },
-    });
-    req.on('upgrade', (_res, sock) => resolve(sock));
-    req.on('response', (res) => reject(new Error(`inspector refused the upgrade: ${res.statusCode}`)));
-    req.on('error', reject);
-    req.end();
-  });
-  const payload = Buffer.from(JSON.stringify({ id: 1, method: 'Runtime.getHeapUsage' }));
-  const mask = randomBytes(4);
-  const header = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 255]);
-  socket.write(Buffer.concat([header, mask, Buffer.from(payload.map((b, i) => b ^ mask[i % 4]))]));
-  let buffered = Buffer.alloc(0);
-  const result = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('inspector did not answer')), 5000);
-    socket.on('data', (chunk) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      // Server frames are unmasked; read every complete text frame.
-      while (buffered.length >= 2) {
-        let length = buffered[1] & 127;
-        let offset = 2;
-        if (length === 126) { length = buffered.readUInt16BE(2); offset = 4; }
-        else if (length === 127) { length = Number(buffered.readBigUInt64BE(2)); offset = 10; }
-        if (buffered.length < offset + length) return;
-        const message = JSON.parse(buffered.subarray(offset, offset + length).toString('utf8'));
-        buffered = buffered.subarray(offset + length);
-        if (message.id === 1) {
-          clearTimeout(timer);
-          resolve(message.result);
-        }
-      }
-    });
-  });
-  socket.destroy();
-  return result; // { usedSize, totalSize }
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 
 const fixture = (path) => readFileSync(new URL(`../../test/fixtures/${path}`, import.meta.url));
 
-/** mulberry32, as in test/fuzz/mutate.ts. */
+/** mulberry32, as in models/tools/mulberry32.ts (plain Node runs this file and does not load .ts). */
 function rng(seed) {
   let a = seed >>> 0;
   return () => {

@@ -20,7 +20,7 @@
 import autocannon from 'autocannon';
 import { resolve } from 'node:path';
 import { startWorker } from '../../bench/lib/worker.mjs';
-import { openHeapProbe } from './heap-probe.mjs';
+import { openHeapProbe } from '../../bench/lib/inspector.mjs';
 import { main as keys } from '../keys.mjs';
 import { buildMix } from './mix.mjs';
 import { startGpuBackend } from './gpu-backend.mjs';

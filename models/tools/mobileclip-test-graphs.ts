@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from './mulberry32.ts';
 import { DType, GraphBuilder } from './onnx.ts';
 
 export const TEST_MODEL_ID = 'mobileclip-test';
@@ -40,22 +41,12 @@ const TABLE_ROWS = 4096;
  */
 export const COLOUR_TOKENS = { red: 736, green: 1901, blue: 1746 } as const;
 
-/** mulberry32: integer arithmetic only, so identical on every platform. Values in [-1, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  };
-}
 
 function randomValues(count: number, seed: number, scale = 1): Float32Array {
-  const next = prng(seed);
+  const next = mulberry32(seed);
   const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) out[i] = next() * scale;
+  // Values in [-1, 1) times scale.
+  for (let i = 0; i < count; i++) out[i] = (next() * 2 - 1) * scale;
   return out;
 }
 

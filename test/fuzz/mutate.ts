@@ -8,6 +8,7 @@
  * dimensions where decoders read them, instead of only flipping random bits
  * that a CRC or a magic-number check rejects at once.
  */
+import { mulberry32 } from '../../models/tools/mulberry32.ts';
 
 export type Format = 'jpeg' | 'png' | 'webp' | 'gif';
 
@@ -25,17 +26,8 @@ export interface FuzzCase {
   bytes: Uint8Array;
 }
 
-/** mulberry32: small, fast, and the same on every runtime. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The fuzzer's seeded generator: the same cases on Node and in workerd. */
+const rng = mulberry32;
 
 class Dice {
   private readonly next: () => number;

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ModelManifest } from '../../../shared/models/manifest.ts';
 import { ClipTokenizer } from '../../../shared/text/clip-tokenizer.ts';
 import { MODELS_DIR, buildTags, embedTags, readOverlay, readVocabulary } from './embed-tags.ts';
+import { mulberry32 } from '../mulberry32.ts';
 import { fitLogistic, pairs } from './fit-calibration.ts';
 
 const ID = 'mobileclip-test';
@@ -42,20 +43,8 @@ describe('models/tools/vocabulary/embed-tags', () => {
 });
 
 describe('models/tools/vocabulary/fit-calibration', () => {
-  /** mulberry32: the same draws on every machine. */
-  function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-    };
-  }
-
   it('recovers scale and bias from labels drawn with known ones', () => {
-    const next = prng(7);
+    const next = mulberry32(7);
     const n = 40_000;
     const x = new Float64Array(n);
     const y = new Uint8Array(n);

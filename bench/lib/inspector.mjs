@@ -1,12 +1,11 @@
-// The Worker isolate's JS heap during the load test, through workerd's
-// inspector (Runtime.getHeapUsage). One connection for the whole run: the
-// inspector proxy accepts a single client, and reconnecting every window
-// races its release of the previous one. Minimal WebSocket framing over
-// node:http, as bench/lib/worker.mjs does (the proxy refuses Node's WebSocket).
+// workerd's inspector (through wrangler dev's proxy), for the isolate's JS heap:
+// local workerd enforces no memory limit, so the bench and the load test measure
+// it. A minimal WebSocket client over node:http: the proxy refuses the handshake
+// of Node's built-in WebSocket. Server frames are unmasked; client frames masked.
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 
-export async function openHeapProbe(inspectorPort) {
+export async function openInspector(inspectorPort) {
   const socket = await new Promise((resolve, reject) => {
     const req = request({
       host: '127.0.0.1',
@@ -78,16 +77,35 @@ export async function openHeapProbe(inspectorPort) {
       });
     });
   };
+  return { send, close: () => socket.destroy() };
+}
+
+/**
+ * The isolate's JS heap as it is now (garbage included): { usedSize, totalSize }
+ * in bytes, or undefined when the inspector does not answer.
+ */
+export async function isolateHeap(inspectorPort) {
+  const inspector = await openInspector(inspectorPort);
+  try {
+    return await inspector.send('Runtime.getHeapUsage');
+  } finally {
+    inspector.close();
+  }
+}
+
+/**
+ * One inspector connection kept for a whole run (the proxy accepts a single
+ * client, and reconnecting every window races its release of the previous one),
+ * reading the live JS heap: a full GC first, so garbage waiting for collection
+ * does not read as growth.
+ */
+export async function openHeapProbe(inspectorPort) {
+  const inspector = await openInspector(inspectorPort);
   return {
-    /**
-     * The live JS heap: a full GC first, so garbage waiting for collection
-     * does not read as growth. { usedSize, totalSize } in bytes, or undefined
-     * when the inspector does not answer.
-     */
     async heap() {
-      await send('HeapProfiler.collectGarbage');
-      return send('Runtime.getHeapUsage');
+      await inspector.send('HeapProfiler.collectGarbage');
+      return inspector.send('Runtime.getHeapUsage');
     },
-    close: () => socket.destroy(),
+    close: inspector.close,
   };
 }
