@@ -60,6 +60,8 @@ export default defineConfig({
               // The model Workers started by test/support/model-workers.ts, reached over loopback.
               serviceBindings: {
                 OCR_WORKER: forwardTo(inject('ocrWorkerUrl')),
+                CLIP_IMAGE_WORKER: forwardTo(inject('clipImageWorkerUrl')),
+                CLIP_TEXT_WORKER: forwardTo(inject('clipTextWorkerUrl')),
               },
             },
           })),

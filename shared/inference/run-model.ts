@@ -1,6 +1,6 @@
 import { toModelInput, type Placement } from '../image/preprocess.ts';
 import type { Raster } from '../image/raster.ts';
-import type { LoadedModel } from '../models/model-store.ts';
+import type { ModelHandle } from '../models/model-store.ts';
 import type { ServerTiming } from '../timing/server-timing.ts';
 import { onnxRuntime } from './ort-wasm.ts';
 import { ApiError } from '../errors/api-error.ts';
@@ -17,7 +17,7 @@ export interface ModelOutput {
   placement: Placement;
 }
 
-export async function runModel(model: LoadedModel, image: Raster, timing: ServerTiming): Promise<ModelOutput> {
+export async function runModel(model: ModelHandle, image: Raster, timing: ServerTiming): Promise<ModelOutput> {
   const { input, output } = model.manifest;
   const ort = await onnxRuntime();
   const prepared = await timing.measure('preprocess', () => toModelInput(image, input));
@@ -31,6 +31,8 @@ export async function runModel(model: LoadedModel, image: Raster, timing: Server
     raw = result.data;
     dims = result.dims;
   } catch (error) {
+    // A model Worker's failure (unreachable, not installed) keeps its own status and code.
+    if (error instanceof ApiError) throw error;
     throw new ApiError(500, 'model_failed', `Model ${model.manifest.id} failed to run.`, { reason: String(error).slice(0, 200) });
   } finally {
     tensor.dispose();

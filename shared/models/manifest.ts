@@ -17,6 +17,16 @@ const FileEntry = z.strictObject({
    * key `<id>/<path>`.
    */
   store: z.enum(['assets', 'r2']).optional(),
+  /**
+   * The service binding of the Worker that runs this graph's session
+   * (functions/model-host), for graphs whose wasm memory does not fit beside
+   * the API's other models in one 128 MB isolate. Absent: it runs in the
+   * Worker that asks. Task code is the same either way.
+   */
+  worker: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/)
+    .optional(),
 });
 
 export const InputSpec = z.strictObject({

@@ -1,4 +1,4 @@
-import type { InferenceSession } from 'onnxruntime-web/wasm';
+import type { InferenceSession, Tensor } from 'onnxruntime-web/wasm';
 import { labelLines } from './label-lines.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { sha256Hex } from '../hash/sha256.ts';
@@ -15,9 +15,23 @@ import type { FileEntry, ModelManifest } from './manifest.ts';
  * the manifest, and creates the ORT session. Concurrent first requests share
  * one load; a failed load is forgotten so the next request tries again.
  */
-export interface LoadedModel {
-  manifest: ModelManifest;
+export interface LoadedModel extends ModelHandle {
   session: InferenceSession;
+}
+
+/**
+ * What task code needs of a session. An ORT session in this isolate is one;
+ * so is a session in another Worker (shared/models/remote-model.ts).
+ */
+export interface ModelSession {
+  readonly inputMetadata: InferenceSession['inputMetadata'];
+  run(feeds: Record<string, Tensor>, fetches: readonly string[]): Promise<Readonly<Record<string, Tensor>>>;
+}
+
+/** A model ready to run, wherever its session lives. */
+export interface ModelHandle {
+  manifest: ModelManifest;
+  session: ModelSession;
   labels: string[] | undefined;
   loadMs: number;
 }
@@ -94,12 +108,7 @@ async function createModel(files: Fetcher, bucket: R2Bucket | undefined, manifes
   const start = performance.now();
   const weightsEntry = manifest.files[file];
   if (!weightsEntry) throw new ApiError(500, 'model_failed', `Model ${manifest.id} has no \`${file}\` file in its manifest.`);
-  // Labels belong to the image model's output, not to a second graph such as a text tower.
-  const labelsEntry = file === 'model' ? manifest.files.labels : undefined;
-  const [weights, labelBytes] = await Promise.all([
-    readVerified(files, bucket, manifest, weightsEntry),
-    labelsEntry ? readVerified(files, bucket, manifest, labelsEntry) : undefined,
-  ]);
+  const [weights, labels] = await Promise.all([readVerified(files, bucket, manifest, weightsEntry), modelLabels(files, bucket, manifest, file)]);
   const ort = await onnxRuntime();
   let session: InferenceSession;
   try {
@@ -107,10 +116,16 @@ async function createModel(files: Fetcher, bucket: R2Bucket | undefined, manifes
   } catch (error) {
     throw new ApiError(503, 'model_failed', `Model ${manifest.id} could not start: ${String(error).slice(0, 200)}`);
   }
-  const labels = labelBytes
-    ? labelLines(new TextDecoder().decode(labelBytes))
-    : file === 'model' && Array.isArray(manifest.labels)
-      ? manifest.labels
-      : undefined;
   return { manifest, session, labels, loadMs: performance.now() - start };
+}
+
+/**
+ * The labels of a graph's output: the labels file (sha256-checked like the
+ * weights) or the manifest's inline list. They belong to the image model's
+ * output, not to a second graph such as a text tower.
+ */
+export async function modelLabels(files: Fetcher, bucket: R2Bucket | undefined, manifest: ModelManifest, file: string): Promise<string[] | undefined> {
+  if (file !== 'model') return undefined;
+  if (manifest.files.labels) return labelLines(new TextDecoder().decode(await readVerified(files, bucket, manifest, manifest.files.labels)));
+  return Array.isArray(manifest.labels) ? manifest.labels : undefined;
 }

@@ -1,5 +1,5 @@
 import type { ModelManifest } from '../models/manifest.ts';
-import type { LoadedModel } from '../models/model-store.ts';
+import type { ModelHandle } from '../models/model-store.ts';
 import { rankLabels, round } from './rank-labels.ts';
 
 /**
@@ -13,7 +13,7 @@ import { rankLabels, round } from './rank-labels.ts';
 export interface BatchRows {
   /** Whether this model answers the task from its output alone (an open-vocabulary classifier does not). */
   applies(manifest: ModelManifest): boolean;
-  row(model: LoadedModel, values: Float32Array, params: Record<string, unknown>): object;
+  row(model: ModelHandle, values: Float32Array, params: Record<string, unknown>): object;
 }
 
 const always = () => true;

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { InferenceSession, Tensor } from 'onnxruntime-web/wasm';
+import type { Tensor } from 'onnxruntime-web/wasm';
 import { ApiError } from '../errors/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeTargetFor, toModelInput, type ModelInput } from '../image/preprocess.ts';
@@ -7,7 +7,8 @@ import { decodeOutput } from '../inference/decode-output.ts';
 import { onnxRuntime } from '../inference/ort-wasm.ts';
 import type { IngestedImage } from '../ingest/ingest-image.ts';
 import type { ModelManifest } from '../models/manifest.ts';
-import { loadModel, type LoadedModel } from '../models/model-store.ts';
+import type { ModelHandle, ModelSession } from '../models/model-store.ts';
+import { openModel } from '../models/open-model.ts';
 import type { Settle } from './batch-gather.ts';
 import { BATCH_ROWS } from './batch-rows.ts';
 import type { AnyImageTask, ModelRef } from './image-task.ts';
@@ -42,12 +43,12 @@ export interface BatchStats {
 export async function computeMisses(c: Context<AppEnv>, task: AnyImageTask, items: BatchMiss[], settle: Settle<object>, stats: BatchStats): Promise<void> {
   const rows = BATCH_ROWS[task.task];
   const manifest = items[0]!.model as ModelManifest;
-  let model: LoadedModel | undefined;
+  let model: ModelHandle | undefined;
   if (!rows) stats.sequentialReason = `the ${task.task} task has no batched form`;
   else if (!rows.applies(manifest)) stats.sequentialReason = `${manifest.id} answers ${task.task} in more than one model run`;
   else if (items.length < 2) stats.sequentialReason = 'one cache miss';
   else {
-    model = await c.get('timing').measure('load', () => loadModel(c.env.MODEL_FILES, manifest, { bucket: c.env.MODEL_BUCKET }));
+    model = await c.get('timing').measure('load', () => openModel(c, manifest));
     if (!hasDynamicBatch(model.session, manifest.input.name)) {
       stats.sequentialReason = `the graph of ${manifest.id} has a fixed batch dimension of 1`;
       model = undefined;
@@ -85,7 +86,7 @@ export async function computeMisses(c: Context<AppEnv>, task: AnyImageTask, item
 }
 
 /** A symbolic (or -1) first input dimension: the graph accepts any batch size. */
-export function hasDynamicBatch(session: InferenceSession, inputName: string): boolean {
+export function hasDynamicBatch(session: ModelSession, inputName: string): boolean {
   const meta = session.inputMetadata.find((m) => m.name === inputName);
   if (!meta || !meta.isTensor) return false;
   const first = meta.shape[0];
@@ -94,7 +95,7 @@ export function hasDynamicBatch(session: InferenceSession, inputName: string): b
 
 async function runChunk(
   c: Context<AppEnv>,
-  model: LoadedModel,
+  model: ModelHandle,
   chunk: Array<{ index: number; input: ModelInput }>,
   items: BatchMiss[],
   settle: Settle<object>,
@@ -117,7 +118,7 @@ async function runChunk(
     if (!result || !(result.data instanceof Float32Array) || result.dims[0] !== n) throw new Error(`output ${outSpec.name} is not float32 [${n}, ...]`);
     raw = result.data;
   } catch (error) {
-    const failure = new ApiError(500, 'model_failed', `Model ${id} failed to run.`, { reason: String(error).slice(0, 200) });
+    const failure = error instanceof ApiError ? error : new ApiError(500, 'model_failed', `Model ${id} failed to run.`, { reason: String(error).slice(0, 200) });
     for (const { index } of chunk) settle(index, { ok: false, error: failure });
     return;
   } finally {

@@ -7,7 +7,8 @@ import type { AppEnv } from '../http/app-env.ts';
 import { l2Normalize } from '../inference/decode-output.ts';
 import { onnxRuntime } from '../inference/ort-wasm.ts';
 import type { ModelManifest, TextSpec } from '../models/manifest.ts';
-import { loadModel, type LoadedModel } from '../models/model-store.ts';
+import type { ModelHandle } from '../models/model-store.ts';
+import { openModel } from '../models/open-model.ts';
 import { outliveRequest } from '../runtime/shared-load.ts';
 import { ClipTokenizer } from './clip-tokenizer.ts';
 
@@ -72,7 +73,7 @@ export function tokenIds(tokenizer: ClipTokenizer, spec: TextSpec, texts: readon
 }
 
 /** One batch through the text encoder: L2-normalised rows, in input order. */
-export async function runTextEncoder(model: LoadedModel, spec: TextSpec, tokenizer: ClipTokenizer, texts: readonly string[]): Promise<Float32Array[]> {
+export async function runTextEncoder(model: ModelHandle, spec: TextSpec, tokenizer: ClipTokenizer, texts: readonly string[]): Promise<Float32Array[]> {
   const ort = await onnxRuntime();
   const tensor = new ort.Tensor('int64', tokenIds(tokenizer, spec, texts), [texts.length, spec.contextLength]);
   let raw: Float32Array;
@@ -83,6 +84,7 @@ export async function runTextEncoder(model: LoadedModel, spec: TextSpec, tokeniz
     if (result.data.length !== texts.length * spec.dims) throw new Error(`output ${spec.output} has ${result.data.length} values, expected ${texts.length}x${spec.dims}`);
     raw = result.data;
   } catch (error) {
+    if (error instanceof ApiError) throw error;
     throw new ApiError(500, 'model_failed', `Model ${model.manifest.id} (text encoder) failed to run.`, { reason: String(error).slice(0, 200) });
   } finally {
     tensor.dispose();
@@ -120,7 +122,7 @@ export async function embedTexts(c: Context<AppEnv>, manifest: ModelManifest, sp
   });
   if (missing.size > 0) {
     const [session, tokenizer] = await Promise.all([
-      timing.measure('load', () => loadModel(c.env.MODEL_FILES, manifest, { file: 'text', bucket: c.env.MODEL_BUCKET }), 'text'),
+      timing.measure('load', () => openModel(c, manifest, 'text'), 'text'),
       timing.measure('tokenizer', () => clipTokenizer(c.env.MODEL_FILES)),
     ]);
     const batch = [...missing.keys()];

@@ -38,6 +38,12 @@ export interface PullOptions {
   assetLimitBytes?: number | undefined;
   download?: DownloadTuning | undefined;
   fetch?: typeof fetch | undefined;
+  /**
+   * Copies a file that the Worker reads from R2 (over the asset limit) into the
+   * bucket `npm run dev` uses, as `<bucket>/<key>`. The CLI runs
+   * `wrangler r2 object put --local`; absent, the tool prints the command instead.
+   */
+  storeInR2?: ((objectPath: string, file: string) => Promise<void>) | undefined;
 }
 
 export interface InstalledFile {
@@ -62,10 +68,20 @@ export interface PullResult {
   manifestPath: string;
   manifest: ModelManifest;
   files: InstalledFile[];
-  /** Rough wasm memory of the encoders the Worker can load (see estimate.ts). */
-  memoryEstimateBytes: number;
+  /** Rough wasm memory of each tower's host isolate (see estimate.ts); each runs in a Worker of its own. */
+  memoryEstimates: Array<{ role: 'image' | 'text'; worker: string; bytes: number }>;
   warnings: string[];
 }
+
+/**
+ * The model host each tower's session runs in (functions/model-host, one
+ * isolate per tower: each is estimated at ~105-110 MiB of the 128 MB), named
+ * by the service binding the API Worker reaches it through.
+ */
+export const TOWER_WORKER = { image: 'CLIP_IMAGE_WORKER', text: 'CLIP_TEXT_WORKER' } as const;
+
+/** bucket_name of the MODEL_BUCKET binding in wrangler.toml and the model hosts' configs. */
+export const MODEL_BUCKET_NAME = 'edge-vision-models';
 
 /** Installed file name per role; stable across variants so manifest paths do not move. */
 const INSTALLED_NAME: Record<Role, string> = { image: 'image_model.onnx', text: 'text_model.onnx', licence: 'LICENSE' };
@@ -132,7 +148,7 @@ export async function pullModel(o: PullOptions): Promise<PullResult> {
     if (!p.servedToWorker) {
       warnings.push(
         `${p.file.path} (${formatBytes(p.size)}) is over the ${formatBytes(o.assetLimitBytes ?? ASSET_LIMIT_BYTES)} Workers static-asset limit, so it is installed as ` +
-          `${o.id}/${p.path}, which models/.assetsignore keeps out of the Worker: Node-side tools can use it, the Worker cannot load it.`,
+          `${o.id}/${p.path} (models/.assetsignore keeps it out of the static assets) and the Worker reads it from the R2 bucket ${MODEL_BUCKET_NAME}.`,
       );
     }
   }
@@ -187,11 +203,27 @@ export async function pullModel(o: PullOptions): Promise<PullResult> {
   await writeFile(`${manifestPath}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
   await rename(`${manifestPath}.tmp`, manifestPath);
 
-  const memoryEstimateBytes = RUNTIME_BYTES + installed
-    .filter((f) => f.role !== 'licence' && f.servedToWorker)
-    .reduce((sum, f) => sum + estimateEncoderBytes(f.role as 'image' | 'text', f.variant, f.bytes), 0);
-  const result: PullResult = { id: o.id, variant, dir, manifestPath, manifest, files: installed, memoryEstimateBytes, warnings };
-  term.log(summary(result, model, sources, o.modelsDir));
+  const memoryEstimates = installed.flatMap((f) =>
+    f.role === 'licence' ? [] : [{ role: f.role, worker: TOWER_WORKER[f.role], bytes: RUNTIME_BYTES + estimateEncoderBytes(f.role, f.variant, f.bytes) }],
+  );
+  const r2Files = installed.filter((f) => f.role !== 'licence' && !f.servedToWorker);
+  const r2Pending: InstalledFile[] = [];
+  for (const f of r2Files) {
+    const objectPath = `${MODEL_BUCKET_NAME}/${o.id}/${f.path}`;
+    if (!o.storeInR2) {
+      r2Pending.push(f);
+      continue;
+    }
+    term.log(`  ${f.path}: copying into the local R2 bucket (${objectPath}) for npm run dev`);
+    try {
+      await o.storeInR2(objectPath, join(dir, f.path));
+    } catch (error) {
+      warnings.push(`${f.path} could not be copied into the local R2 bucket: ${(error as Error).message}`);
+      r2Pending.push(f);
+    }
+  }
+  const result: PullResult = { id: o.id, variant, dir, manifestPath, manifest, files: installed, memoryEstimates, warnings };
+  term.log(summary(result, model, sources, o.modelsDir, r2Pending, r2Files));
   return result;
 }
 
@@ -210,14 +242,21 @@ export const MULTI_LABEL_BIAS = 0.22;
 // No mirror URL in the manifest: it is committed with the model, and provenance is the upstream url plus the sha256.
 export function buildManifest(id: string, variant: string, model: SourceModel, sources: PullSources, installed: InstalledFile[]): ModelManifest {
   const file = (role: Role) => installed.find((f) => f.role === role)!;
-  const image = file('image');
-  const text = file('text');
+  const image = file('image') as InstalledFile & { role: 'image' };
+  const text = file('text') as InstalledFile & { role: 'text' };
   const licence = installed.find((f) => f.role === 'licence');
   const io = model.io;
   const pre = model.preprocessing;
   const choice = model.variants[variant]!;
   // Files over the static-asset limit are read from R2 (shared/models/model-store.ts) at <id>/<path>.
-  const entry = (f: InstalledFile) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256, ...(f.servedToWorker ? {} : { store: 'r2' as const }) });
+  // Each tower's session runs in its own model host (TOWER_WORKER).
+  const entry = (f: InstalledFile & { role: 'image' | 'text' }) => ({
+    path: f.path,
+    bytes: f.bytes,
+    sha256: f.sha256,
+    ...(f.servedToWorker ? {} : { store: 'r2' as const }),
+    worker: TOWER_WORKER[f.role],
+  });
   const manifest = {
     id,
     version: `${model.revision.slice(0, 12)}-image-${choice.image}-text-${choice.text}`,
@@ -269,26 +308,31 @@ export function buildManifest(id: string, variant: string, model: SourceModel, s
   return parsed.data;
 }
 
-function summary(r: PullResult, model: SourceModel, sources: PullSources, modelsDir: string): string {
+function summary(r: PullResult, model: SourceModel, sources: PullSources, modelsDir: string, r2Pending: InstalledFile[], r2Files: InstalledFile[]): string {
   const rel = relative(process.cwd(), r.dir) || r.dir;
   const lines = [
     '',
     `Installed ${r.id} (${model.name}, ${model.repo} @${model.revision.slice(0, 12)}, variant ${r.variant}) in ${rel}/:`,
   ];
   for (const f of r.files) {
-    const where = f.servedToWorker ? '' : '  [kept out of the Worker: over the 25 MiB asset limit]';
+    const where = f.servedToWorker ? '' : `  [R2: over the 25 MiB asset limit]`;
     const check = f.unverified ? `sha256 ${f.sha256} (UNVERIFIED: check it, then pin it)` : `sha256 ${f.sha256.slice(0, 12)}…`;
     lines.push(`  ${f.path.padEnd(24)} ${String(f.bytes).padStart(11)} bytes  ${f.role}/${f.variant}  ${check}  ${f.action}${where}`);
   }
   lines.push(`  manifest.json`);
-  const served = r.files.filter((f) => f.role !== 'licence' && f.servedToWorker);
-  const estimate = `${formatBytes(r.memoryEstimateBytes)}`;
-  lines.push(
-    '',
-    `Memory (rough estimate, not measured): ${served.map((f) => f.role).join(' + ') || 'nothing'} in one isolate ≈ ${estimate} of wasm memory ` +
-      `(limit ${formatBytes(ISOLATE_LIMIT_BYTES)} per isolate, shared with everything else the Worker loads).` +
-      (r.memoryEstimateBytes > ISOLATE_LIMIT_BYTES ? ' That is over the limit: expect the isolate to run out of memory.' : ''),
-  );
+  lines.push('', `Memory (rough estimate, not measured; each tower runs in a model host of its own, limit ${formatBytes(ISOLATE_LIMIT_BYTES)} per isolate):`);
+  for (const e of r.memoryEstimates) {
+    const over = e.bytes > ISOLATE_LIMIT_BYTES ? '  OVER the limit: expect that host to run out of memory; choose a smaller variant' : '';
+    lines.push(`  ${e.role} tower in ${e.worker}: ≈ ${formatBytes(e.bytes)} of wasm memory${over}`);
+  }
+  if (r2Files.length > 0) {
+    lines.push('', `Files read from the R2 bucket ${MODEL_BUCKET_NAME}${r2Pending.length === 0 ? ' (copied into the local bucket of npm run dev)' : ''}. For a deployment, upload them with:`);
+    for (const f of r2Files) lines.push(`  npx wrangler r2 object put ${MODEL_BUCKET_NAME}/${r.id}/${f.path} --file ${relative(process.cwd(), join(r.dir, f.path))} --remote`);
+    if (r2Pending.length > 0) {
+      lines.push('and for `npm run dev` (not done by this run):');
+      for (const f of r2Pending) lines.push(`  npx wrangler r2 object put ${MODEL_BUCKET_NAME}/${r.id}/${f.path} --file ${relative(process.cwd(), join(r.dir, f.path))} --local`);
+    }
+  }
   lines.push(`Licence: ${sources.licence.manifestValue}. ${sources.licence.conclusion}`);
   const registry = join(modelsDir, 'registry-manifests.ts');
   lines.push(

@@ -16,7 +16,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ModelManifest } from '../../../shared/models/manifest.ts';
 import { parseContentRange } from './download.ts';
 import { Progress, Terminal } from './progress.ts';
-import { IntegrityError, PullError, pullModel } from './pull-model.ts';
+import { IntegrityError, MODEL_BUCKET_NAME, PullError, pullModel } from './pull-model.ts';
 import type { PullOptions } from './pull-model.ts';
 import { loadSources, resolveUrl } from './sources.ts';
 import type { PullSources } from './sources.ts';
@@ -204,8 +204,9 @@ describe('pullModel', () => {
     expect(ModelManifest.parse(manifest)).toEqual(manifest); // strict schema: no stray keys
     expect(Object.keys(manifest)).toEqual(['id', 'version', 'task', 'description', 'licence', 'install', 'source', 'files', 'input', 'output', 'text']);
     expect(manifest.install).toBe('npm run models:pull -- mobileclip-s0');
-    expect(manifest.files.model).toEqual({ path: 'image_model.onnx', bytes: IMAGE.length, sha256: sha256(IMAGE) });
-    expect(manifest.files.text).toEqual({ path: 'text_model.onnx', bytes: TEXT.length, sha256: sha256(TEXT) });
+    // Each tower runs in a model host of its own (functions/model-host).
+    expect(manifest.files.model).toEqual({ path: 'image_model.onnx', bytes: IMAGE.length, sha256: sha256(IMAGE), worker: 'CLIP_IMAGE_WORKER' });
+    expect(manifest.files.text).toEqual({ path: 'text_model.onnx', bytes: TEXT.length, sha256: sha256(TEXT), worker: 'CLIP_TEXT_WORKER' });
     expect(manifest.input).toEqual({
       name: 'pixel_values', layout: 'NCHW', dtype: 'float32', width: 256, height: 256, resize: 'crop', channels: 'RGB',
       normalize: { scale: 0.00392156862745098, mean: [0, 0, 0], std: [1, 1, 1] },
@@ -224,7 +225,10 @@ describe('pullModel', () => {
     expect(seen.every((s) => s.range === undefined)).toBe(true);
     expect(result.files.map((f) => f.action)).toEqual(['downloaded', 'downloaded', 'downloaded']);
     expect(out).toContain('Restart `npm run dev`');
-    expect(out).toMatch(/Memory \(rough estimate, not measured\)/);
+    expect(out).toMatch(/Memory \(rough estimate, not measured/);
+    expect(out).toMatch(/image tower in CLIP_IMAGE_WORKER: ≈ [\d.]+ MiB/);
+    expect(out).toMatch(/text tower in CLIP_TEXT_WORKER: ≈ [\d.]+ MiB/);
+    expect(result.memoryEstimates.map((e) => e.worker)).toEqual(['CLIP_IMAGE_WORKER', 'CLIP_TEXT_WORKER']);
   });
 
   it('refuses a corrupted file: no file, no .part, no manifest, and the error shows expected vs got', async () => {
@@ -346,14 +350,32 @@ describe('pullModel', () => {
     expect(manifest.source.files.find((f: { role: string }) => f.role === 'text').sha256Pinned).toBe(false);
   });
 
-  it('keeps files over the Workers asset limit out of the Worker (under source/)', async () => {
-    const result = await pull({ assetLimitBytes: 2.5 * 1024 * 1024 }); // image (3 MiB) over, text (2 MiB) under
+  it('keeps files over the Workers asset limit out of the static assets (under source/) and copies them into the local R2 bucket', async () => {
+    const stored: Array<{ objectPath: string; bytes: string }> = [];
+    const storeInR2 = async (objectPath: string, file: string) => {
+      stored.push({ objectPath, bytes: sha256(readFileSync(file)) });
+    };
+    const result = await pull({ assetLimitBytes: 2.5 * 1024 * 1024, storeInR2 }); // image (3 MiB) over, text (2 MiB) under
     expect(fileSha('source/image_model.onnx')).toBe(sha256(IMAGE));
     expect(existsSync(join(modelDir(), 'image_model.onnx'))).toBe(false);
     expect(result.manifest.files.model).toMatchObject({ path: 'source/image_model.onnx', store: 'r2' });
     expect(result.manifest.files['text']!.path).toBe('text_model.onnx');
     expect(result.manifest.files['text']!.store).toBeUndefined();
     expect(out).toMatch(/over the 2\.5 MiB Workers static-asset limit/);
+    // At the key the Worker reads (<bucket>/<id>/<path>), with the verified bytes.
+    expect(stored).toEqual([{ objectPath: 'edge-vision-models/mobileclip-s0/source/image_model.onnx', bytes: sha256(IMAGE) }]);
+    expect(out).toContain('copied into the local bucket of npm run dev');
+    expect(out).toContain('npx wrangler r2 object put edge-vision-models/mobileclip-s0/source/image_model.onnx --file');
+    expect(out).not.toContain('--local');
+  });
+
+  it('prints the local R2 command when the copy is not made or fails, and still installs', async () => {
+    await pull({ assetLimitBytes: 2.5 * 1024 * 1024 });
+    expect(out).toMatch(/r2 object put edge-vision-models\/mobileclip-s0\/source\/image_model.onnx --file \S+ --local/);
+    out = '';
+    const result = await pull({ assetLimitBytes: 2.5 * 1024 * 1024, storeInR2: () => Promise.reject(new Error('wrangler not found')) });
+    expect(result.warnings.join('\n')).toContain('could not be copied into the local R2 bucket: wrangler not found');
+    expect(out).toMatch(/--local/);
   });
 
   it('refuses a server that sends a different length than pinned before reading the body', async () => {
@@ -366,6 +388,13 @@ describe('pullModel', () => {
 });
 
 describe('pieces', () => {
+  it('copies into the bucket the Workers read: MODEL_BUCKET in the API and model-host configs', () => {
+    for (const config of ['wrangler.toml', 'functions/model-host/wrangler.clip-image.toml', 'functions/model-host/wrangler.clip-text.toml']) {
+      const toml = readFileSync(resolve(HERE, '../../..', config), 'utf8');
+      expect(toml, config).toMatch(new RegExp(`binding = "MODEL_BUCKET"\\nbucket_name = "${MODEL_BUCKET_NAME}"`));
+    }
+  });
+
   it('mirror replaces only the upstream origin', () => {
     const url = 'https://huggingface.co/Xenova/mobileclip_s0/resolve/abc/onnx/x.onnx';
     expect(resolveUrl(url, 'https://huggingface.co', 'http://mirror.internal/hf/')).toBe('http://mirror.internal/hf/Xenova/mobileclip_s0/resolve/abc/onnx/x.onnx');

@@ -2,6 +2,7 @@
 //   node --experimental-strip-types models/tools/pull/pull.ts <model-id> [options]
 //   (meant to be wired as `npm run models:pull -- <model-id> [options]`)
 // See README.md beside this file. Exit codes: 0 installed, 1 failed, 2 bad usage.
+import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatBytes } from './progress.ts';
@@ -22,6 +23,8 @@ Options:
                        https://huggingface.co/...; also read from $MODELS_MIRROR
   --allow-unverified   download files with no pinned sha256, printing the sha256 received
   --force              download again even if a file is installed with the right sha256
+  --no-local-r2        do not copy files the Worker reads from R2 (over the 25 MiB asset
+                       limit) into the local bucket of \`npm run dev\`; print the command
   --list               show the known models, variants and which files are pinned
   --models-dir <dir>   install under <dir>/<model-id>/ (default: models/)
   --sources <file>     pull sources file (default: models/pull-sources.json)
@@ -35,6 +38,7 @@ interface Args {
   mirror?: string;
   allowUnverified: boolean;
   force: boolean;
+  localR2: boolean;
   list: boolean;
   help: boolean;
   modelsDir: string;
@@ -42,7 +46,7 @@ interface Args {
 }
 
 export function parseArgs(argv: string[], env: Record<string, string | undefined>): Args {
-  const args: Args = { allowUnverified: false, force: false, list: false, help: false, modelsDir: MODELS_DIR, sources: join(MODELS_DIR, 'pull-sources.json') };
+  const args: Args = { allowUnverified: false, force: false, localR2: true, list: false, help: false, modelsDir: MODELS_DIR, sources: join(MODELS_DIR, 'pull-sources.json') };
   const valueOf = (i: number, flag: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -67,6 +71,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
       case '--sources': args.sources = resolve(take(flag)); break;
       case '--allow-unverified': args.allowUnverified = true; break;
       case '--force': args.force = true; break;
+      case '--no-local-r2': args.localR2 = false; break;
       case '--list': args.list = true; break;
       case '-h': case '--help': args.help = true; break;
       default:
@@ -91,6 +96,18 @@ function list(sources: PullSources): string {
     }
   }
   return lines.join('\n');
+}
+
+/** `wrangler r2 object put --local`, run from the repository so it writes the bucket `npm run dev` reads. */
+function putLocalR2(objectPath: string, file: string): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn('npx', ['wrangler', 'r2', 'object', 'put', objectPath, '--file', file, '--local'], {
+      cwd: resolve(MODELS_DIR, '..'),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('error', fail);
+    child.once('exit', (code) => (code === 0 ? done() : fail(new Error(`wrangler r2 object put exited with ${code}`))));
+  });
 }
 
 async function main(): Promise<number> {
@@ -134,6 +151,7 @@ async function main(): Promise<number> {
       sources,
       allowUnverified: args.allowUnverified,
       force: args.force,
+      ...(args.localR2 ? { storeInR2: putLocalR2 } : {}),
     });
     return 0;
   } catch (error) {
