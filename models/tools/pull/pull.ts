@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fetch as undiciFetch } from 'undici';
 import { formatBytes } from './progress.ts';
 import { PullError, pullModel } from './pull-model.ts';
 import { loadSources } from './sources.ts';
@@ -151,6 +152,10 @@ async function main(): Promise<number> {
       sources,
       allowUnverified: args.allowUnverified,
       force: args.force,
+      // Not Node's bundled fetch: its undici (7.x) crashes the process, uncatchably, when a server
+      // closes the connection (Connection: close, HTTP/1.0 mirrors) while a body is paused under
+      // backpressure (nodejs/undici#5360, fixed in undici 8).
+      fetch: undiciFetch as unknown as typeof fetch,
       ...(args.localR2 ? { storeInR2: putLocalR2 } : {}),
     });
     return 0;
