@@ -1,10 +1,16 @@
 // Measures one ONNX model under onnxruntime-web's WASM backend (single thread, SIMD), the
 // way the Worker runs it. Run one model per process: wasm memory never shrinks, so a
 // shared process would report the sum of every model loaded before.
-//   node --experimental-strip-types models/tools/measure.ts <model.onnx> [runs]
-// prints the Measured fields below as JSON.
+//   node --experimental-strip-types models/tools/measure.ts <model.onnx> [runs] [--batch N] [--external-data FILE]
+// prints the Measured fields below as JSON. Every input is fed fixed pseudo-random data of its
+// own dtype (uint8, float32 in [0, 1), int32/int64 in [0, 256) so any Gather table of 256+ rows
+// accepts it); a symbolic first dimension is the batch (--batch, default 1). --external-data
+// hands FILE to onnxruntime-web's externalData option under its base name (the location the
+// graph's initializers name).
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { externalizeWeights } from '../../shared/models/external-weights.ts';
 import { DType, GraphBuilder } from './onnx.ts';
 
 export interface Measured {
@@ -15,6 +21,16 @@ export interface Measured {
   firstInferMs: number;
   inferMs: number; // median of warm runs
   runtime: string;
+  batch?: number; // only when a symbolic batch dimension was set to more than 1
+}
+
+export interface MeasureOptions {
+  /** Value of a symbolic first input dimension (default 1). */
+  batch?: number;
+  /** Path of the model's external-data file, mounted under its base name. */
+  externalData?: string;
+  /** Split a single-file model's weights out in memory first, as the Worker's model store does (shared/models/external-weights.ts). */
+  splitWeights?: boolean;
 }
 
 // ORT keeps its Emscripten module private, so the linear memory is caught on its way in:
@@ -42,7 +58,52 @@ function median(xs: number[]): number {
 }
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-export async function measure(modelPath: string, runs = 20): Promise<Measured> {
+type OrtWeb = Awaited<ReturnType<typeof import('./ort-web.ts').loadOrtWeb>>;
+type InputMeta = { name: string; isTensor?: boolean; type: string; shape: ReadonlyArray<number | string> };
+
+// Fixed pseudo-random data (a multiplicative hash of the index): the kernels' timing does not
+// depend on the values. uint8 keeps the exact bytes measure.ts has always fed.
+function inputTensor(ort: OrtWeb, meta: InputMeta, batch: number): InstanceType<OrtWeb['Tensor']> {
+  const dims = meta.shape.map((d, i) => {
+    if (typeof d === 'number' && d > 0) return d;
+    if (i === 0) return batch;
+    throw new Error(`input ${meta.name}: symbolic dimension ${i} (${d}) that measure.ts cannot choose`);
+  });
+  const fixedFirst = typeof meta.shape[0] === 'number' && meta.shape[0] > 0;
+  if (batch !== 1 && fixedFirst) {
+    throw new Error(`input ${meta.name} has a fixed first dimension ${meta.shape[0]}: no batch to set`);
+  }
+  const size = dims.reduce((a, b) => a * b, 1);
+  const hash = (i: number) => Math.imul(i, 2654435761) >>> 0;
+  switch (meta.type) {
+    case 'uint8': {
+      const data = new Uint8Array(size);
+      for (let i = 0; i < size; i++) data[i] = hash(i) >>> 24;
+      return new ort.Tensor('uint8', data, dims);
+    }
+    case 'float32': {
+      const data = new Float32Array(size);
+      for (let i = 0; i < size; i++) data[i] = (hash(i) >>> 8) / 2 ** 24;
+      return new ort.Tensor('float32', data, dims);
+    }
+    case 'int32': {
+      const data = new Int32Array(size);
+      for (let i = 0; i < size; i++) data[i] = hash(i) >>> 24;
+      return new ort.Tensor('int32', data, dims);
+    }
+    case 'int64': {
+      const data = new BigInt64Array(size);
+      for (let i = 0; i < size; i++) data[i] = BigInt(hash(i) >>> 24);
+      return new ort.Tensor('int64', data, dims);
+    }
+    default:
+      throw new Error(`input ${meta.name}: measure.ts feeds uint8, float32, int32 or int64, not ${meta.type}`);
+  }
+}
+
+export async function measure(modelPath: string, runs = 20, options: MeasureOptions = {}): Promise<Measured> {
+  const batch = options.batch ?? 1;
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch must be a positive integer, got ${batch}`);
   const { createSession, loadOrtWeb } = await import('./ort-web.ts');
   const ort = await loadOrtWeb();
   // A one-node model brings the runtime up, so the model's own creation time is separate.
@@ -56,15 +117,17 @@ export async function measure(modelPath: string, runs = 20): Promise<Measured> {
 
   const bytes = new Uint8Array(readFileSync(modelPath));
   t = performance.now();
-  const session = await createSession(bytes);
+  const externalData = options.externalData
+    ? [{ path: basename(options.externalData), data: new Uint8Array(readFileSync(options.externalData)) }]
+    : undefined;
+  const split = options.splitWeights ? externalizeWeights(bytes) : undefined;
+  const session = split
+    ? await createSession(split.graph, { externalData: split.externalData })
+    : await createSession(bytes, externalData ? { externalData } : {});
   const sessionCreateMs = performance.now() - t;
-  const meta = session.inputMetadata[0] as unknown as { name: string; type: string; shape: number[] };
-  const size = meta.shape.reduce((a, b) => a * b, 1);
-  // Fixed pseudo-random pixels: these kernels' timing does not depend on the values.
-  const data = new Uint8Array(size);
-  for (let i = 0; i < size; i++) data[i] = Math.imul(i, 2654435761) >>> 24;
-  if (meta.type !== 'uint8') throw new Error(`measure expects a uint8 input, got ${meta.type}`);
-  const feeds = { [meta.name]: new ort.Tensor('uint8', data, meta.shape) };
+  const feeds = Object.fromEntries(
+    (session.inputMetadata as unknown as InputMeta[]).map((meta) => [meta.name, inputTensor(ort, meta, batch)]),
+  );
   t = performance.now();
   await session.run(feeds);
   const firstInferMs = performance.now() - t;
@@ -87,10 +150,19 @@ export async function measure(modelPath: string, runs = 20): Promise<Measured> {
     firstInferMs: round1(firstInferMs),
     inferMs: round1(median(times)),
     runtime: `onnxruntime-web ${ortVersion} wasm SIMD, 1 thread, Node ${process.versions.node}, ${runs} warm runs`,
+    ...(batch !== 1 ? { batch } : {}),
   };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [modelPath, runs] = process.argv.slice(2);
-  process.stdout.write(JSON.stringify(await measure(modelPath, runs ? Number(runs) : undefined)) + '\n');
+  const args = process.argv.slice(2);
+  const flag = (name: string) => { const at = args.indexOf(name); return at >= 0 ? args.splice(at, 2)[1] : undefined; };
+  const batch = flag('--batch');
+  const externalData = flag('--external-data');
+  const splitAt = args.indexOf('--split-weights');
+  if (splitAt >= 0) args.splice(splitAt, 1);
+  const [modelPath, runs] = args;
+  process.stdout.write(
+    JSON.stringify(await measure(modelPath, runs ? Number(runs) : undefined, { batch: batch ? Number(batch) : undefined, externalData, splitWeights: splitAt >= 0 })) + '\n',
+  );
 }

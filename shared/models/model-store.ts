@@ -1,4 +1,5 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-web/wasm';
+import { externalizeWeights } from './external-weights.ts';
 import { labelLines } from './label-lines.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { sha256Hex } from '../hash/sha256.ts';
@@ -112,7 +113,9 @@ async function createModel(files: Fetcher, bucket: R2Bucket | undefined, manifes
   const ort = await onnxRuntime();
   let session: InferenceSession;
   try {
-    session = await ort.InferenceSession.create(weights, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+    // Weights as external data, views into `weights`: ORT then never holds the file and its parsed copy at once (shared/models/external-weights.ts).
+    const { graph, externalData } = externalizeWeights(weights);
+    session = await ort.InferenceSession.create(graph, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3, externalData });
   } catch (error) {
     throw new ApiError(503, 'model_failed', `Model ${manifest.id} could not start: ${String(error).slice(0, 200)}`);
   }

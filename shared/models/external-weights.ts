@@ -1,0 +1,184 @@
+/**
+ * Moves an ONNX model's large initializers out of the graph, as ONNX "external
+ * data", without copying them: each becomes a view into the original bytes,
+ * handed to onnxruntime-web's `externalData` session option under a location
+ * of its own. Only the small rest of the model is re-encoded.
+ *
+ * Why: given one self-contained file, onnxruntime-web copies the whole file
+ * into wasm memory, parses it (a second copy of every weight) and then builds
+ * the tensors, and wasm memory never shrinks. Measured with MobileCLIP-S0
+ * size-alike graphs (bench/standins.mjs): the text tower 128.9 MiB of wasm
+ * memory as one file (over a Worker's 128 MB), 64.8 MiB with its weights as
+ * external data. The weights are the same bytes, so outputs are identical.
+ *
+ * A minimal protobuf walk over ModelProto -> GraphProto.initializer ->
+ * TensorProto.raw_data; every other field is copied through as it is.
+ */
+
+/** Smaller initializers stay inline: per-file overhead in ORT outweighs the copy. */
+const MIN_EXTERNAL_BYTES = 1024;
+
+// Field numbers from onnx.proto3.
+const MODEL_GRAPH = 7;
+const GRAPH_INITIALIZER = 5;
+const TENSOR_RAW_DATA = 9;
+const TENSOR_EXTERNAL_DATA = 13;
+const TENSOR_DATA_LOCATION = 14;
+const ENTRY_KEY = 1;
+const ENTRY_VALUE = 2;
+const DATA_LOCATION_EXTERNAL = 1;
+const LENGTH_DELIMITED = 2;
+
+export interface ExternalWeights {
+  /** The model without the moved weights. */
+  graph: Uint8Array;
+  /** One entry per moved initializer: `path` is its location in the graph, `data` a view into the input. */
+  externalData: Array<{ path: string; data: Uint8Array }>;
+}
+
+export class OnnxFormatError extends Error {}
+
+interface Field {
+  number: number;
+  wireType: number;
+  /** The whole field, tag included: copied as is when untouched. */
+  start: number;
+  end: number;
+  /** Payload of a length-delimited field. */
+  payloadStart: number;
+}
+
+function readVarint(bytes: Uint8Array, at: number): { value: number; next: number } {
+  let value = 0;
+  let scale = 1;
+  for (let i = at; i < bytes.length && i < at + 10; i++) {
+    const byte = bytes[i]!;
+    value += (byte & 0x7f) * scale;
+    if (byte < 0x80) return { value, next: i + 1 };
+    scale *= 128;
+  }
+  throw new OnnxFormatError(`truncated varint at byte ${at}`);
+}
+
+function* fields(bytes: Uint8Array, start: number, end: number): Generator<Field> {
+  let at = start;
+  while (at < end) {
+    const tag = readVarint(bytes, at);
+    const number = Math.floor(tag.value / 8);
+    const wireType = tag.value % 8;
+    let payloadStart = tag.next;
+    let next: number;
+    switch (wireType) {
+      case 0:
+        next = readVarint(bytes, tag.next).next;
+        break;
+      case 1:
+        next = tag.next + 8;
+        break;
+      case LENGTH_DELIMITED: {
+        const length = readVarint(bytes, tag.next);
+        payloadStart = length.next;
+        next = length.next + length.value;
+        break;
+      }
+      case 5:
+        next = tag.next + 4;
+        break;
+      default:
+        throw new OnnxFormatError(`unsupported wire type ${wireType} at byte ${at}`);
+    }
+    if (next > end) throw new OnnxFormatError(`field ${number} runs past its message at byte ${at}`);
+    yield { number, wireType, start: at, end: next, payloadStart };
+    at = next;
+  }
+}
+
+function varint(value: number): number[] {
+  const out: number[] = [];
+  while (value >= 0x80) {
+    out.push((value % 128) | 0x80);
+    value = Math.floor(value / 128);
+  }
+  out.push(value);
+  return out;
+}
+
+/** Appends encoded pieces and joins them once. */
+class Writer {
+  private readonly parts: Uint8Array[] = [];
+  length = 0;
+  bytes(part: Uint8Array): void {
+    this.parts.push(part);
+    this.length += part.byteLength;
+  }
+  tag(number: number, wireType: number): void {
+    this.bytes(Uint8Array.from(varint(number * 8 + wireType)));
+  }
+  message(number: number, body: Writer): void {
+    this.tag(number, LENGTH_DELIMITED);
+    this.bytes(Uint8Array.from(varint(body.length)));
+    for (const part of body.parts) this.bytes(part);
+  }
+  string(number: number, value: string): void {
+    const encoded = new TextEncoder().encode(value);
+    this.tag(number, LENGTH_DELIMITED);
+    this.bytes(Uint8Array.from(varint(encoded.byteLength)));
+    this.bytes(encoded);
+  }
+  join(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    let at = 0;
+    for (const part of this.parts) {
+      out.set(part, at);
+      at += part.byteLength;
+    }
+    return out;
+  }
+}
+
+export function externalizeWeights(model: Uint8Array): ExternalWeights {
+  const externalData: ExternalWeights['externalData'] = [];
+  const out = new Writer();
+  for (const field of fields(model, 0, model.byteLength)) {
+    if (field.number === MODEL_GRAPH && field.wireType === LENGTH_DELIMITED) out.message(MODEL_GRAPH, graphWithout(model, field, externalData));
+    else out.bytes(model.subarray(field.start, field.end));
+  }
+  return { graph: out.join(), externalData };
+}
+
+function graphWithout(model: Uint8Array, graph: Field, externalData: ExternalWeights['externalData']): Writer {
+  const out = new Writer();
+  for (const field of fields(model, graph.payloadStart, graph.end)) {
+    if (field.number === GRAPH_INITIALIZER && field.wireType === LENGTH_DELIMITED) out.message(GRAPH_INITIALIZER, tensorWithout(model, field, externalData));
+    else out.bytes(model.subarray(field.start, field.end));
+  }
+  return out;
+}
+
+function tensorWithout(model: Uint8Array, tensor: Field, externalData: ExternalWeights['externalData']): Writer {
+  const out = new Writer();
+  const parts = [...fields(model, tensor.payloadStart, tensor.end)];
+  const raw = parts.find((f) => f.number === TENSOR_RAW_DATA && f.wireType === LENGTH_DELIMITED);
+  const alreadyExternal = parts.some((f) => f.number === TENSOR_DATA_LOCATION || f.number === TENSOR_EXTERNAL_DATA);
+  if (!raw || alreadyExternal || raw.end - raw.payloadStart < MIN_EXTERNAL_BYTES) {
+    out.bytes(model.subarray(tensor.payloadStart, tensor.end));
+    return out;
+  }
+  for (const field of parts) if (field !== raw) out.bytes(model.subarray(field.start, field.end));
+  const path = `weights/${externalData.length}`;
+  const data = model.subarray(raw.payloadStart, raw.end);
+  externalData.push({ path, data });
+  for (const [key, value] of [
+    ['location', path],
+    ['offset', '0'],
+    ['length', String(data.byteLength)],
+  ] as const) {
+    const entry = new Writer();
+    entry.string(ENTRY_KEY, key);
+    entry.string(ENTRY_VALUE, value);
+    out.message(TENSOR_EXTERNAL_DATA, entry);
+  }
+  out.tag(TENSOR_DATA_LOCATION, 0);
+  out.bytes(Uint8Array.from(varint(DATA_LOCATION_EXTERNAL)));
+  return out;
+}
