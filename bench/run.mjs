@@ -17,6 +17,7 @@ import { benchLoad, loadTable } from './load.mjs';
 import { benchMemory, benchOcrMemory, memoryTable } from './memory.mjs';
 import { peerStatus, peerText } from './peer.mjs';
 import { benchRoutes, routesTables } from './routes.mjs';
+import { benchStandins, standinsTable } from './standins.mjs';
 import { targetsTable } from './targets.mjs';
 import { writeLatencyPlot } from './lib/plot.mjs';
 import { fmt } from './lib/stats.mjs';
@@ -64,6 +65,8 @@ log('isolate memory: API Worker, then the OCR Worker alone');
 // Each Worker alone: with several, wrangler's inspector proxy exposes only one isolate.
 const memory = await withWorker({ configs: ['wrangler.toml'] }, (w) => benchMemory(w));
 const ocr = await withWorker({ configs: ['functions/ocr/wrangler.toml'] }, (w) => benchOcrMemory(w));
+log('MobileCLIP-S0 random-weight size-alike stand-ins: wasm memory and speed in ORT-web on Node');
+const standins = await benchStandins({ runs: P.throughputRuns, repeats: QUICK ? 1 : 3 });
 log('bundle sizes (wrangler deploy --dry-run)');
 const bundles = benchBundles();
 const peer = await peerStatus();
@@ -97,6 +100,7 @@ const sections = [
   ['/v1/analyze, default features (tags, objects, faces, text via the OCR Worker, moderation, embedding) on a 1 MP JPEG, per-feature ms from Server-Timing', analyze],
   ['Isolate memory as each model loads (the API Worker alone, one isolate, every local route)', memoryTable(memory)],
   [`Isolate memory of the OCR Worker alone (first page: ${fmt(ocr.coldMs)} ms)`, memoryTable(ocr.rows)],
+  ['Random-weight size-alike stand-ins for MobileCLIP-S0 (NOT MobileCLIP): wasm memory and speed of each tower alone, ORT-web on Node', standinsTable(standins)],
   ['Decode and resize inside workerd (Server-Timing of /v1/inspect, which needs a 64 px thumbnail)', decodeTable(decode)],
   ['Bundle size', bundleTable(bundles)],
   ['Peer library', peerText(peer)],

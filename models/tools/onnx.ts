@@ -5,12 +5,13 @@ import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
 
-export const DType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
+export const DType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
 export type DTypeId = (typeof DType)[keyof typeof DType];
 
 export type AttrValue = number | number[] | string | { float: number };
 
-type TypedData = Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array;
+// FLOAT16 tensors are passed as their IEEE half bit patterns in a Uint16Array.
+type TypedData = Float32Array | Uint8Array | Int8Array | Int32Array | BigInt64Array | Uint16Array;
 
 function rawBytes(data: TypedData): Uint8Array {
   // Copy so later mutation of the caller's array cannot change the model; the host is

@@ -19,9 +19,10 @@ export function loadOrtWeb(): Promise<Ort> {
   return ortPromise;
 }
 
-export async function createSession(model: Uint8Array): Promise<OrtTypes.InferenceSession> {
+// `extra` adds session options (e.g. externalData) to the Worker's own.
+export async function createSession(model: Uint8Array, extra: OrtTypes.InferenceSession.SessionOptions = {}): Promise<OrtTypes.InferenceSession> {
   const ort = await loadOrtWeb();
-  return ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  return ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', ...extra });
 }
 
 // Runs a single-input model on NHWC uint8 pixels; returns the first output's data.
