@@ -42,6 +42,12 @@ export const InputSpec = z.strictObject({
   /** fit-height (OCR recognition): crops widen up to this many columns. */
   maxWidth: z.number().int().positive().optional(),
   channels: z.enum(['RGB', 'BGR']),
+  /**
+   * Most images per session run in /v1/batch, for a graph with a symbolic batch
+   * dimension whose activations would not fit its isolate several at a time
+   * (absent: the batch route's own limit).
+   */
+  maxBatch: z.number().int().positive().optional(),
   /** value = (pixel * scale - mean[c]) / std[c], pixel in 0..255, in `channels` order. */
   normalize: z.strictObject({
     scale: z.number(),
@@ -127,6 +133,8 @@ export const TextSpec = z.strictObject({
   logitScale: z.number().positive(),
   /** Multi-label: sigmoid(logitScale * (cosine - multiLabelBias)), the cosine at which a label scores 0.5. */
   multiLabelBias: z.number().min(-1).max(1),
+  /** Most texts per encoder run: activations grow with the batch, inside one isolate's 128 MB. */
+  maxBatch: z.number().int().positive(),
 });
 
 /**

@@ -47,6 +47,7 @@ export async function computeMisses(c: Context<AppEnv>, task: AnyImageTask, item
   if (!rows) stats.sequentialReason = `the ${task.task} task has no batched form`;
   else if (!rows.applies(manifest)) stats.sequentialReason = `${manifest.id} answers ${task.task} in more than one model run`;
   else if (items.length < 2) stats.sequentialReason = 'one cache miss';
+  else if (manifest.input.maxBatch === 1) stats.sequentialReason = `the manifest of ${manifest.id} runs one image at a time (input.maxBatch)`;
   else {
     model = await c.get('timing').measure('load', () => openModel(c, manifest));
     if (!hasDynamicBatch(model.session, manifest.input.name)) {
@@ -65,6 +66,7 @@ export async function computeMisses(c: Context<AppEnv>, task: AnyImageTask, item
     }
     return;
   }
+  const maxImages = Math.min(BATCH_RUN_LIMITS.maxImages, manifest.input.maxBatch ?? Infinity);
   let chunk: Array<{ index: number; input: ModelInput }> = [];
   let rasterBytes = 0;
   for (let index = 0; index < items.length; index++) {
@@ -77,7 +79,7 @@ export async function computeMisses(c: Context<AppEnv>, task: AnyImageTask, item
       settle(index, { ok: false, error });
     }
     const last = index === items.length - 1;
-    if (chunk.length > 0 && (last || chunk.length === BATCH_RUN_LIMITS.maxImages || rasterBytes >= BATCH_RUN_LIMITS.maxRasterBytes)) {
+    if (chunk.length > 0 && (last || chunk.length >= maxImages || rasterBytes >= BATCH_RUN_LIMITS.maxRasterBytes)) {
       await runChunk(c, model, chunk, items, settle, rows, stats);
       chunk = [];
       rasterBytes = 0;

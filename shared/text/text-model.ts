@@ -101,7 +101,7 @@ export interface TextEmbeddings {
 
 /**
  * Embeds texts with the model's text tower: cached ones from KV, the others in
- * one encoder batch (a text repeated in the batch is computed once).
+ * encoder runs of at most `text.maxBatch` (a text repeated in the request is computed once).
  */
 export async function embedTexts(c: Context<AppEnv>, manifest: ModelManifest, spec: TextSpec, texts: readonly string[]): Promise<TextEmbeddings> {
   const timing = c.get('timing');
@@ -125,14 +125,17 @@ export async function embedTexts(c: Context<AppEnv>, manifest: ModelManifest, sp
       timing.measure('load', () => openModel(c, manifest, 'text'), 'text'),
       timing.measure('tokenizer', () => clipTokenizer(c.env.MODEL_FILES)),
     ]);
-    const batch = [...missing.keys()];
-    const computed = await timing.measure('infer', () => runTextEncoder(session, spec, tokenizer, batch), `${manifest.id} text`);
-    batch.forEach((text, b) => {
-      const vector = computed[b]!;
-      const positions = missing.get(text)!;
-      for (const i of positions) vectors[i] = vector;
-      cache.put(keys[positions[0]!]!, { meta: {}, vector }, codec);
-    });
+    const distinct = [...missing.keys()];
+    for (let start = 0; start < distinct.length; start += spec.maxBatch) {
+      const batch = distinct.slice(start, start + spec.maxBatch);
+      const computed = await timing.measure('infer', () => runTextEncoder(session, spec, tokenizer, batch), `${manifest.id} text`);
+      batch.forEach((text, b) => {
+        const vector = computed[b]!;
+        const positions = missing.get(text)!;
+        for (const i of positions) vectors[i] = vector;
+        cache.put(keys[positions[0]!]!, { meta: {}, vector }, codec);
+      });
+    }
   }
   return { vectors: vectors.map((v) => v!), hits };
 }

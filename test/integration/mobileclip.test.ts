@@ -115,6 +115,17 @@ describe('POST /v1/zero-shot (mobileclip-test)', () => {
     }
   });
 
+  it('keeps labels in order when their texts run in several encoder batches (text.maxBatch 4 here, 11 labels)', async () => {
+    // Each colour sits in a different batch of 4 (the template makes every sentence new to the cache):
+    // a mix-up between batches would rank another label first.
+    const many = [`chair ${RUN}`, 'red', `table ${RUN}`, `lamp ${RUN}`, `door ${RUN}`, 'green', `shelf ${RUN}`, `floor ${RUN}`, `wall ${RUN}`, 'blue', `roof ${RUN}`];
+    for (const [colour, rgb] of Object.entries(COLOURS)) {
+      const body = await ok<ZeroShot>(await postJson('/v1/zero-shot', { image: { base64: btoa(String.fromCharCode(...(await solidPng(rgb)))) }, candidate_labels: many, hypothesis_template: `a {} picture ${RUN}`, model: MODEL }));
+      expect(body.labels).toHaveLength(many.length);
+      expect(body.labels[0]!.label).toBe(colour);
+    }
+  });
+
   it('scores labels independently with multi_label, from JSON with a template', async () => {
     const png = await solidPng(COLOURS.green);
     const base64 = btoa(String.fromCharCode(...png));

@@ -237,6 +237,16 @@ export async function pullModel(o: PullOptions): Promise<PullResult> {
  * around 0.1-0.2; 0.22 is between. Measure on labelled photos after pulling and pin it.
  */
 export const CLIP_LOGIT_SCALE = 100;
+
+/**
+ * Most inputs per session run, so activations fit each tower's host isolate.
+ * From the size-alike stand-ins (bench/standins.mjs, not MobileCLIP): the S0 text
+ * tower at 67 MiB of wasm memory for one text and 97 MiB for 8 (batch 8 is ~1.5x
+ * faster per text); the image tower at 83 MiB for one image, ~20 MiB of it
+ * activations, so a second image at once would leave little of the 128 MB.
+ */
+export const TEXT_MAX_BATCH = 8;
+export const IMAGE_MAX_BATCH = 1;
 export const MULTI_LABEL_BIAS = 0.22;
 
 // No mirror URL in the manifest: it is committed with the model, and provenance is the upstream url plus the sha256.
@@ -288,6 +298,7 @@ export function buildManifest(id: string, variant: string, model: SourceModel, s
       resize: 'crop',
       channels: pre.image.channels,
       normalize: { scale: pre.image.rescale, mean: pre.image.mean, std: pre.image.std },
+      maxBatch: IMAGE_MAX_BATCH,
     },
     output: { name: io.image.output.name, kind: 'embedding' },
     text: {
@@ -300,6 +311,7 @@ export function buildManifest(id: string, variant: string, model: SourceModel, s
       dims: io.text.output.shape[1],
       logitScale: CLIP_LOGIT_SCALE,
       multiLabelBias: MULTI_LABEL_BIAS,
+      maxBatch: TEXT_MAX_BATCH,
     },
   };
   // The API validates manifests strictly; failing here beats a registry that will not start.

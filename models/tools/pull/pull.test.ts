@@ -216,14 +216,14 @@ describe('pullModel', () => {
     expect(manifest.files.model).toEqual({ path: 'image_model.onnx', bytes: IMAGE.length, sha256: sha256(IMAGE), worker: 'CLIP_IMAGE_WORKER' });
     expect(manifest.files.text).toEqual({ path: 'text_model.onnx', bytes: TEXT.length, sha256: sha256(TEXT), worker: 'CLIP_TEXT_WORKER' });
     expect(manifest.input).toEqual({
-      name: 'pixel_values', layout: 'NCHW', dtype: 'float32', width: 256, height: 256, resize: 'crop', channels: 'RGB',
+      name: 'pixel_values', layout: 'NCHW', dtype: 'float32', width: 256, height: 256, resize: 'crop', channels: 'RGB', maxBatch: 1,
       normalize: { scale: 0.00392156862745098, mean: [0, 0, 0], std: [1, 1, 1] },
     });
     expect(manifest.output).toEqual({ name: 'image_embeds', kind: 'embedding' });
     expect(manifest.task).toBe('embed');
     expect(manifest.text).toEqual({
       tokenizer: 'clip-bpe', input: 'input_ids', dtype: 'int64', contextLength: 77, padTokenId: 0, output: 'text_embeds', dims: 512,
-      logitScale: 100, multiLabelBias: 0.22,
+      logitScale: 100, multiLabelBias: 0.22, maxBatch: 8,
     });
     expect(manifest.source.licenceFile).toBe('LICENSE');
     expect(manifest.version).toBe(`${REV.slice(0, 12)}-image-fp16-text-int8`);
