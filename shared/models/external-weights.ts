@@ -12,7 +12,9 @@
  * external data. The weights are the same bytes, so outputs are identical.
  *
  * A minimal protobuf walk over ModelProto -> GraphProto.initializer ->
- * TensorProto.raw_data; every other field is copied through as it is.
+ * TensorProto.raw_data; every other field is copied through as it is. Weights
+ * held in Constant nodes (PP-OCR's paddle2onnx exports) become initializers of
+ * the same name first, which is what onnxruntime turns them into anyway.
  */
 
 /** Smaller initializers stay inline: per-file overhead in ORT outweighs the copy. */
@@ -20,7 +22,17 @@ const MIN_EXTERNAL_BYTES = 1024;
 
 // Field numbers from onnx.proto3.
 const MODEL_GRAPH = 7;
+const GRAPH_NODE = 1;
 const GRAPH_INITIALIZER = 5;
+const GRAPH_OUTPUT = 12;
+const VALUE_INFO_NAME = 1;
+const NODE_OUTPUT = 2;
+const NODE_OP_TYPE = 4;
+const NODE_ATTRIBUTE = 5;
+const NODE_DOMAIN = 7;
+const ATTRIBUTE_NAME = 1;
+const ATTRIBUTE_TENSOR = 5;
+const TENSOR_NAME = 8;
 const TENSOR_RAW_DATA = 9;
 const TENSOR_EXTERNAL_DATA = 13;
 const TENSOR_DATA_LOCATION = 14;
@@ -146,16 +158,49 @@ export function externalizeWeights(model: Uint8Array): ExternalWeights {
   return { graph: out.join(), externalData };
 }
 
+const text = (model: Uint8Array, field: Field) => new TextDecoder().decode(model.subarray(field.payloadStart, field.end));
+
 function graphWithout(model: Uint8Array, graph: Field, externalData: ExternalWeights['externalData']): Writer {
   const out = new Writer();
-  for (const field of fields(model, graph.payloadStart, graph.end)) {
-    if (field.number === GRAPH_INITIALIZER && field.wireType === LENGTH_DELIMITED) out.message(GRAPH_INITIALIZER, tensorWithout(model, field, externalData));
+  const graphFields = [...fields(model, graph.payloadStart, graph.end)];
+  // A graph output cannot be an initializer: the Constant nodes producing one stay.
+  const outputs = new Set<string>();
+  for (const field of graphFields) {
+    if (field.number !== GRAPH_OUTPUT || field.wireType !== LENGTH_DELIMITED) continue;
+    for (const part of fields(model, field.payloadStart, field.end)) if (part.number === VALUE_INFO_NAME) outputs.add(text(model, part));
+  }
+  for (const field of graphFields) {
+    const constant = field.number === GRAPH_NODE && field.wireType === LENGTH_DELIMITED ? constantWeight(model, field, outputs) : undefined;
+    if (constant) out.message(GRAPH_INITIALIZER, tensorWithout(model, constant.tensor, externalData, constant.name));
+    else if (field.number === GRAPH_INITIALIZER && field.wireType === LENGTH_DELIMITED) out.message(GRAPH_INITIALIZER, tensorWithout(model, field, externalData));
     else out.bytes(model.subarray(field.start, field.end));
   }
   return out;
 }
 
-function tensorWithout(model: Uint8Array, tensor: Field, externalData: ExternalWeights['externalData']): Writer {
+/** A Constant node whose `value` is a tensor with weights worth moving: its tensor and output name. */
+function constantWeight(model: Uint8Array, node: Field, graphOutputs: Set<string>): { tensor: Field; name: string } | undefined {
+  const parts = [...fields(model, node.payloadStart, node.end)];
+  const op = parts.find((f) => f.number === NODE_OP_TYPE);
+  if (!op || text(model, op) !== 'Constant') return undefined;
+  const domain = parts.find((f) => f.number === NODE_DOMAIN);
+  if (domain && text(model, domain) !== '' && text(model, domain) !== 'ai.onnx') return undefined;
+  const outputs = parts.filter((f) => f.number === NODE_OUTPUT);
+  const attributes = parts.filter((f) => f.number === NODE_ATTRIBUTE);
+  if (outputs.length !== 1 || attributes.length !== 1) return undefined;
+  const name = text(model, outputs[0]!);
+  if (graphOutputs.has(name)) return undefined;
+  const attribute = [...fields(model, attributes[0]!.payloadStart, attributes[0]!.end)];
+  const attributeName = attribute.find((f) => f.number === ATTRIBUTE_NAME);
+  const tensor = attribute.find((f) => f.number === ATTRIBUTE_TENSOR && f.wireType === LENGTH_DELIMITED);
+  if (!attributeName || text(model, attributeName) !== 'value' || !tensor) return undefined;
+  const raw = [...fields(model, tensor.payloadStart, tensor.end)].find((f) => f.number === TENSOR_RAW_DATA && f.wireType === LENGTH_DELIMITED);
+  if (!raw || raw.end - raw.payloadStart < MIN_EXTERNAL_BYTES) return undefined;
+  return { tensor, name };
+}
+
+/** The tensor with its raw_data moved to external data (and named `rename`, for a Constant's value). */
+function tensorWithout(model: Uint8Array, tensor: Field, externalData: ExternalWeights['externalData'], rename?: string): Writer {
   const out = new Writer();
   const parts = [...fields(model, tensor.payloadStart, tensor.end)];
   const raw = parts.find((f) => f.number === TENSOR_RAW_DATA && f.wireType === LENGTH_DELIMITED);
@@ -164,7 +209,11 @@ function tensorWithout(model: Uint8Array, tensor: Field, externalData: ExternalW
     out.bytes(model.subarray(tensor.payloadStart, tensor.end));
     return out;
   }
-  for (const field of parts) if (field !== raw) out.bytes(model.subarray(field.start, field.end));
+  for (const field of parts) {
+    if (field === raw || (rename !== undefined && field.number === TENSOR_NAME)) continue;
+    out.bytes(model.subarray(field.start, field.end));
+  }
+  if (rename !== undefined) out.string(TENSOR_NAME, rename);
   const path = `weights/${externalData.length}`;
   const data = model.subarray(raw.payloadStart, raw.end);
   externalData.push({ path, data });
