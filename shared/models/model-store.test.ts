@@ -16,8 +16,9 @@ describe('loadModel', () => {
     expect(model.session.inputNames).toEqual(['images']);
     expect(model.labels).toHaveLength(80);
     expect(await loadModel(env.MODEL_FILES, yolox)).toBe(model);
-    // ORT's linear memory, measured where it lives: the instance the adapter created.
-    expect(ortMemoryBytes()).toBeGreaterThan(16 * 1024 * 1024);
+    // ORT's linear memory, measured where it lives: the instance the adapter created. It starts
+    // at 16 MiB; YOLOX's 3.6 MB of weights, handed over as external data, fit without growing it.
+    expect(ortMemoryBytes()).toBeGreaterThanOrEqual(16 * 1024 * 1024);
     expect(ortMemoryBytes()).toBeLessThan(128 * 1024 * 1024);
   });
 
