@@ -121,6 +121,9 @@ const harness = createTestHarness({
     { configPath: 'functions/alt-text/wrangler.toml', vars: { ORIGIN: origin } },
     { configPath: 'wrangler.toml', vars: { RATE_LIMITS: 'off' } },
     { configPath: 'functions/ocr/wrangler.toml' },
+    // The API's MobileCLIP bindings must resolve, as in production (idle here).
+    { configPath: 'functions/model-host/wrangler.clip-image.toml' },
+    { configPath: 'functions/model-host/wrangler.clip-text.toml' },
     { configPath: lookupWorker(dir), vars: { ORIGIN: origin } },
   ],
 });

@@ -71,6 +71,9 @@ beforeAll(async () => {
       // The consumer's calls all come from one address: the API's per-IP limit is not what is tested here.
       { configPath: 'wrangler.toml', vars: { RATE_LIMITS: 'off' } },
       { configPath: 'functions/ocr/wrangler.toml' },
+      // The API's MobileCLIP bindings must resolve, as in production (idle here).
+      { configPath: 'functions/model-host/wrangler.clip-image.toml' },
+      { configPath: 'functions/model-host/wrangler.clip-text.toml' },
     ],
   });
   proxyUrl = (await harness.listen()).url;
