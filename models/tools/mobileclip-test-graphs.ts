@@ -163,8 +163,8 @@ export function buildTestModel(): BuiltTestModel {
       logitScale: 100,
       // A matching colour scores cosine ~0.9 in this graph, any other ~0: 0.5 splits them.
       multiLabelBias: 0.5,
-      // Smaller than the real model's 8, so the tests run a request's texts in several runs.
-      maxBatch: 4,
+      // Smaller than the real model's 4, so the tests run a request's texts in several runs.
+      maxBatch: 3,
     },
   };
   return { files: { 'image_model.onnx': image, 'text_model.onnx': text }, manifest };

@@ -115,8 +115,8 @@ describe('POST /v1/zero-shot (mobileclip-test)', () => {
     }
   });
 
-  it('keeps labels in order when their texts run in several encoder batches (text.maxBatch 4 here, 11 labels)', async () => {
-    // Each colour sits in a different batch of 4 (the template makes every sentence new to the cache):
+  it('keeps labels in order when their texts run in several encoder batches (text.maxBatch 3 here, 11 labels)', async () => {
+    // Each colour sits in a different batch of 3 (the template makes every sentence new to the cache):
     // a mix-up between batches would rank another label first.
     const many = [`chair ${RUN}`, 'red', `table ${RUN}`, `lamp ${RUN}`, `door ${RUN}`, 'green', `shelf ${RUN}`, `floor ${RUN}`, `wall ${RUN}`, 'blue', `roof ${RUN}`];
     for (const [colour, rgb] of Object.entries(COLOURS)) {

@@ -240,12 +240,13 @@ export const CLIP_LOGIT_SCALE = 100;
 
 /**
  * Most inputs per session run, so activations fit each tower's host isolate.
- * From the size-alike stand-ins (bench/standins.mjs, not MobileCLIP): the S0 text
- * tower at 67 MiB of wasm memory for one text and 97 MiB for 8 (batch 8 is ~1.5x
- * faster per text); the image tower at 83 MiB for one image, ~20 MiB of it
- * activations, so a second image at once would leave little of the 128 MB.
+ * From the size-alike stand-ins in the real host Workers (bench/clip-hosts.mjs,
+ * not MobileCLIP): the S0 text host at 64 MiB of wasm memory after one text and
+ * 111 MiB after a batch of 8 (~7 MiB a text; plus ~7 MiB of JS heap), so 4
+ * (~85 MiB); batch 8 was only ~1.5x faster per text. The image host at 83 MiB
+ * after one image, ~20 MiB of it activations: one image at a time.
  */
-export const TEXT_MAX_BATCH = 8;
+export const TEXT_MAX_BATCH = 4;
 export const IMAGE_MAX_BATCH = 1;
 export const MULTI_LABEL_BIAS = 0.22;
 

@@ -223,7 +223,7 @@ describe('pullModel', () => {
     expect(manifest.task).toBe('embed');
     expect(manifest.text).toEqual({
       tokenizer: 'clip-bpe', input: 'input_ids', dtype: 'int64', contextLength: 77, padTokenId: 0, output: 'text_embeds', dims: 512,
-      logitScale: 100, multiLabelBias: 0.22, maxBatch: 8,
+      logitScale: 100, multiLabelBias: 0.22, maxBatch: 4,
     });
     expect(manifest.source.licenceFile).toBe('LICENSE');
     expect(manifest.version).toBe(`${REV.slice(0, 12)}-image-fp16-text-int8`);
