@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { benchAnalyze } from './analyze.mjs';
 import { batchTables, benchBatch, benchDynamicBatch } from './batch.mjs';
 import { benchBundles, bundleTable } from './bundle.mjs';
+import { benchClipHosts, clipHostsTable } from './clip-hosts.mjs';
 import { benchDecode, decodeTable, makeJpegs } from './decode.mjs';
 import { benchFloors, floorTables } from './floor.mjs';
 import { benchLoad, loadTable } from './load.mjs';
@@ -67,6 +68,8 @@ const memory = await withWorker({ configs: ['wrangler.toml'] }, (w) => benchMemo
 const ocr = await withWorker({ configs: ['functions/ocr/wrangler.toml'] }, (w) => benchOcrMemory(w));
 log('MobileCLIP-S0 random-weight size-alike stand-ins: wasm memory and speed in ORT-web on Node');
 const standins = await benchStandins({ runs: P.throughputRuns, repeats: QUICK ? 1 : 3 });
+log('the same stand-ins installed as mobileclip-s0, in the model host Workers in workerd (a throwaway copy of the repository)');
+const clipHosts = await benchClipHosts({ runs: P.runs });
 log('bundle sizes (wrangler deploy --dry-run)');
 const bundles = benchBundles();
 const peer = await peerStatus();
@@ -101,6 +104,7 @@ const sections = [
   ['Isolate memory as each model loads (the API Worker alone, one isolate, every local route)', memoryTable(memory)],
   [`Isolate memory of the OCR Worker alone (first page: ${fmt(ocr.coldMs)} ms)`, memoryTable(ocr.rows)],
   ['Random-weight size-alike stand-ins for MobileCLIP-S0 (NOT MobileCLIP): wasm memory and speed of each tower alone, ORT-web on Node', standinsTable(standins)],
+  ['Random-weight stand-ins installed as mobileclip-s0 (NOT MobileCLIP): each model host alone in workerd (memory against 128 MiB), then the API calling them', clipHostsTable(clipHosts)],
   ['Decode and resize inside workerd (Server-Timing of /v1/inspect, which needs a 64 px thumbnail)', decodeTable(decode)],
   ['Bundle size', bundleTable(bundles)],
   ['Peer library', peerText(peer)],
