@@ -1,7 +1,7 @@
 // Limits of the Workers deployment that decide where a pulled file can go, and a
 // rough memory estimate to print after a pull. Nothing here is measured on the
 // MobileCLIP files (they cannot be downloaded where this was written): after a
-// pull, measure with models/tools/measure.ts before relying on a number.
+// pull, read a host's /healthz (or run models/tools/measure.ts) before relying on it.
 
 /** Workers static assets: at most 25 MiB per file; wrangler refuses larger files in dev and deploy ("Asset too large"). */
 export const ASSET_LIMIT_BYTES = 25 * 1024 * 1024;
@@ -12,25 +12,27 @@ export const ISOLATE_LIMIT_BYTES = 128 * 1024 * 1024;
 const MiB = 1024 * 1024;
 
 /**
- * onnxruntime-web (wasm) itself. This repository measured 24,248,320 bytes of wasm
- * memory for a 2.3 MB model (models/mobilenet-v2-features/manifest.json), so ~20 MiB
- * is the runtime before any weights.
+ * What a model host holds before any weights: onnxruntime-web's wasm memory
+ * (16 MiB measured, bench/standins.mjs) and the isolate's JS heap (7-8 MiB in
+ * a host, bench/clip-hosts.mjs).
  */
-export const RUNTIME_BYTES = 20 * MiB;
+export const RUNTIME_BYTES = 24 * MiB;
 
 /**
- * Rough wasm memory of one encoder in onnxruntime-web:
- * - the .onnx bytes are copied into wasm memory to create the session (1x file),
- * - the initializers live there as tensors (another 1x file; int8 weights stay int8),
- * - fp16 weights have no fp16 kernels on the CPU/wasm provider, so ORT casts them to
- *   fp32 (2x file instead of 1x),
- * - activations: ~20 MiB for a 256x256 image tower, ~4 MiB for a 77-token text tower.
- * Calibrated on the one figure available: fp32 MobileCLIP-S0's image encoder (45.5 MB)
- * needs about 128 MiB, which this gives (20 + 2 x 43.4 + 20 MiB). Wasm memory never
- * shrinks, so the peak is what counts.
+ * Rough memory of one encoder in its host, loaded the way the model store loads
+ * it (weights split out as external data: shared/models/external-weights.ts):
+ * - the weights in wasm memory once: 1x the file for int8/q8/fp32 weights, 2x for
+ *   fp16, which onnxruntime-web's wasm build converts to fp32 at load;
+ * - activations per input of a batch: ~22 MiB an image (256x256), ~7 MiB a text
+ *   (77 tokens).
+ * Calibrated on random-weight, size-alike stand-ins of MobileCLIP-S0 in the real
+ * host Workers (bench/clip-hosts.mjs): the fp16 image tower 83 MiB of wasm after
+ * one image (16 + 45 + 22), the q8 text tower 64 MiB after one text (16 + 41 + 7)
+ * and 111 MiB after eight. Not measured on MobileCLIP itself. Wasm memory never
+ * shrinks, so the peak batch is what counts.
  */
-export function estimateEncoderBytes(role: 'image' | 'text', variant: string, fileBytes: number): number {
-  const weights = variant === 'fp16' ? 3 * fileBytes : 2 * fileBytes;
-  const activations = role === 'image' ? 20 * MiB : 4 * MiB;
+export function estimateEncoderBytes(role: 'image' | 'text', variant: string, fileBytes: number, batch = 1): number {
+  const weights = variant === 'fp16' ? 2 * fileBytes : fileBytes;
+  const activations = (role === 'image' ? 22 * MiB : 7 * MiB) * batch;
   return weights + activations;
 }

@@ -204,7 +204,9 @@ export async function pullModel(o: PullOptions): Promise<PullResult> {
   await rename(`${manifestPath}.tmp`, manifestPath);
 
   const memoryEstimates = installed.flatMap((f) =>
-    f.role === 'licence' ? [] : [{ role: f.role, worker: TOWER_WORKER[f.role], bytes: RUNTIME_BYTES + estimateEncoderBytes(f.role, f.variant, f.bytes) }],
+    f.role === 'licence'
+      ? []
+      : [{ role: f.role, worker: TOWER_WORKER[f.role], bytes: RUNTIME_BYTES + estimateEncoderBytes(f.role, f.variant, f.bytes, f.role === 'image' ? IMAGE_MAX_BATCH : TEXT_MAX_BATCH) }],
   );
   const r2Files = installed.filter((f) => f.role !== 'licence' && !f.servedToWorker);
   const r2Pending: InstalledFile[] = [];
