@@ -381,14 +381,18 @@ const tag = () => `clip-hosts-${process.pid}-${Date.now()}-${nonce++}`;
 const WORDS = ['harbour', 'lantern', 'meadow', 'violin', 'glacier', 'pepper', 'saddle', 'comet', 'orchid', 'tunnel', 'kettle', 'falcon'];
 const newTexts = (n) => { const t = tag(); return Array.from({ length: n }, (_, i) => `a photo of a ${WORDS[i % WORDS.length]} ${t} ${i}`); };
 
+/** Texts per text-tower run (the manifest's text.maxBatch): a request's new texts take ceil(n / this) host calls. */
+const TEXT_BATCH = JSON.parse(readFileSync(new URL('../models/mobileclip-s0/manifest.json', import.meta.url), 'utf8')).text.maxBatch;
+const textCalls = (n) => Math.ceil(n / TEXT_BATCH);
+
 const SCENARIOS = [
   { label: 'POST /v1/embed?model=mobileclip-s0 (1 MP JPEG)', hops: { image: 1, text: 0 },
     request: (jpeg) => ({ path: `/v1/embed?model=${MODEL_ID}`, body: uniqueCopy(jpeg, tag()), headers: { 'content-type': 'image/jpeg' } }) },
   { label: 'POST /v1/embed/text, 1 new text', hops: { image: 0, text: 1 },
     request: () => ({ path: '/v1/embed/text', body: JSON.stringify({ text: newTexts(1), model: MODEL_ID }), headers: { 'content-type': 'application/json' } }) },
-  { label: 'POST /v1/embed/text, 8 new texts', hops: { image: 0, text: 1 },
+  { label: `POST /v1/embed/text, 8 new texts (${textCalls(8)} runs of <= ${TEXT_BATCH})`, hops: { image: 0, text: textCalls(8) },
     request: () => ({ path: '/v1/embed/text', body: JSON.stringify({ text: newTexts(8), model: MODEL_ID }), headers: { 'content-type': 'application/json' } }) },
-  { label: 'POST /v1/zero-shot?model=mobileclip-s0 (1 MP JPEG, 10 new labels)', hops: { image: 1, text: 2 }, concurrent: true,
+  { label: 'POST /v1/zero-shot?model=mobileclip-s0 (1 MP JPEG, 10 new labels)', hops: { image: 1, text: textCalls(10) }, concurrent: true,
     request: (jpeg) => ({ path: `/v1/zero-shot?model=${MODEL_ID}&candidate_labels=${encodeURIComponent(JSON.stringify(newTexts(10).map((t) => t.replace('a photo of a ', ''))))}`, body: uniqueCopy(jpeg, tag()), headers: { 'content-type': 'image/jpeg' } }) },
 ];
 
@@ -499,7 +503,7 @@ export function clipHostsTable(result) {
   return `${lines.join('\n')}\n\n${product.join('\n')}\n\n` +
     'Random-weight size-alike stand-ins of MobileCLIP-S0\'s two published files (models/tools/clip-standins.ts), **not MobileCLIP**, installed as `mobileclip-s0` the way a user installs the real model: served from a local Hugging Face-like mirror and pulled with `models/tools/pull/pull.ts --mirror --sources` (a copy of pull-sources.json pinning the stand-ins\' sha256), in a throwaway copy of the repository; the text tower (over the 25 MiB asset limit) read from the local R2 bucket. ' +
     'Top: each host Worker (functions/model-host) alone in workerd, called on its internal routes with tensor messages; cold open is the first `open` of a fresh isolate (ORT runtime + session creation, the host\'s own `loadMs` in brackets); wasm memory from the host\'s /healthz, JS heap from the inspector after a full GC (`usedSize`; ArrayBuffer backing stores outside V8\'s heap are not in it). Local workerd does not enforce the 128 MB limit: "used" is what a deployed isolate would hold at least. ' +
-    'Bottom: `wrangler dev` with every product Worker, end to end over loopback, every request a cache miss (new image bytes, new texts); cold = first request of fresh isolates (API and host: runtime, session load, first run). The API\'s `infer` wraps the service-binding call (for text also tokenisation); the host\'s `infer` is its session.run, so the difference is the hop: tensor encoding, the binding call, decoding. Zero-shot runs the image call and the text calls (10 labels = runs of 8 + 2) concurrently; the two hosts do not compute in parallel here (warm end to end is about the sum of their infers), so the API\'s summed `infer` there mostly counts each call waiting for the other host, not hop cost. ' +
+    'Bottom: `wrangler dev` with every product Worker, end to end over loopback, every request a cache miss (new image bytes, new texts); cold = first request of fresh isolates (API and host: runtime, session load, first run). The API\'s `infer` wraps the service-binding call (for text also tokenisation); the host\'s `infer` is its session.run, so the difference is the hop: tensor encoding, the binding call, decoding. Zero-shot runs the image call and the text calls (10 labels = ' + `${textCalls(10)} runs of <= ${TEXT_BATCH} texts` + ') concurrently; the two hosts do not compute in parallel here (warm end to end is about the sum of their infers), so the API\'s summed `infer` there mostly counts each call waiting for the other host, not hop cost. ' +
     `Medians of ${result.runs} warm runs; one run of the whole bench took ${(result.totalMs / 60000).toFixed(1)} min.`;
 }
 

@@ -110,7 +110,7 @@ const sections = [
   ['Peer library', peerText(peer)],
 ];
 const body = sections.map(([title, text]) => `## ${title}\n\n${text}\n`).join('\n');
-const header = `# Benchmarks\n\nRun with \`npm run bench\` (${((Date.now() - started) / 60000).toFixed(1)} minutes for this run, no network; \`BENCH_QUICK=1 npm run bench\` for a rough pass into bench/out/). The product's Workers (the API and the OCR Worker behind its service binding) run in workerd under \`wrangler dev\` with local KV; requests come from this process over loopback, one at a time except under load. Native references run in the same process on the same inputs. Machine: ${machine}. Figures are medians of ${P.runs} runs unless said; the machine is shared and noisy, so compare ratios, not absolutes.${QUICK ? ' **QUICK RUN: too few runs to quote.**' : ''} Written ${new Date().toISOString()}.\n\n`;
+const header = `# Benchmarks\n\nRun with \`npm run bench\` (${((Date.now() - started) / 60000).toFixed(1)} minutes for this run, no network; \`BENCH_QUICK=1 npm run bench\` for a rough pass into bench/out/). The product's Workers (the API, and the OCR Worker and MobileCLIP's model hosts behind its service bindings) run in workerd under \`wrangler dev\` with local KV; requests come from this process over loopback, one at a time except under load. Native references run in the same process on the same inputs. Machine: ${machine}. Figures are medians of ${P.runs} runs unless said; the machine is shared and noisy, so compare ratios, not absolutes.${QUICK ? ' **QUICK RUN: too few runs to quote.**' : ''} Written ${new Date().toISOString()}.\n\n`;
 const file = new URL(QUICK ? 'BENCHMARKS.quick.md' : 'BENCHMARKS.md', outDir);
 writeFileSync(file, header + body);
 console.log(header + body);
