@@ -352,6 +352,7 @@ function summary(r: PullResult, model: SourceModel, sources: PullSources, models
   const registry = join(modelsDir, 'registry-manifests.ts');
   lines.push(
     `The API serves the models listed in ${relative(process.cwd(), registry) || registry}; list ${r.id}/manifest.json there if it is not yet.`,
+    `For open-vocabulary tags (/v1/classify?model=${r.id}): npm run models:build -- --only ${r.id}`,
     'Restart `npm run dev` to load it.',
   );
   return lines.join('\n');
