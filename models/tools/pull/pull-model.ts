@@ -338,7 +338,7 @@ function summary(r: PullResult, model: SourceModel, sources: PullSources, models
   lines.push('', `Memory (rough estimate, not measured; each tower runs in a model host of its own, limit ${formatBytes(ISOLATE_LIMIT_BYTES)} per isolate):`);
   for (const e of r.memoryEstimates) {
     const over = e.bytes > ISOLATE_LIMIT_BYTES ? '  OVER the limit: expect that host to run out of memory; choose a smaller variant' : '';
-    lines.push(`  ${e.role} tower in ${e.worker}: ≈ ${formatBytes(e.bytes)} of wasm memory${over}`);
+    lines.push(`  ${e.role} tower in ${e.worker}: ≈ ${formatBytes(e.bytes)} (wasm + JS heap, at its largest batch)${over}`);
   }
   if (r2Files.length > 0) {
     lines.push('', `Files read from the R2 bucket ${MODEL_BUCKET_NAME}${r2Pending.length === 0 ? ' (copied into the local bucket of npm run dev)' : ''}. For a deployment, upload them with:`);
