@@ -9,7 +9,7 @@ import { serveTasks } from '../../shared/tasks/task-host.ts';
 
 /**
  * The OCR Worker: PP-OCRv4's three models in an isolate of their own, because
- * their ~88 MiB of wasm memory does not fit beside the other edge models in
+ * their ~83 MiB of wasm memory at peak does not fit beside the other edge models in
  * one 128 MB isolate. It has no public route; the API Worker calls it through
  * the OCR_WORKER service binding.
  * It shares the API's AppEnv so the same task code runs in both; of those

@@ -13,7 +13,7 @@ export const taskPath = (task: string): string => `/internal/tasks/${task}`;
  * service binding. This Worker keeps ingestion, the cache and the shape of the
  * answer (so cache keys and responses are identical wherever a model runs);
  * the other one decodes and runs the models. Each isolate then holds the wasm
- * memory of one model family: OCR alone peaks at ~88 MiB of the 128 MB.
+ * memory of one model family: OCR alone peaks at ~91 MiB of the 128 MB.
  */
 export function runInWorker<S extends z.ZodType, R, M extends ModelRef>(
   task: ImageTask<S, R, M>,

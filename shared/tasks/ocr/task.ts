@@ -9,7 +9,7 @@ import { recognizeText, type OcrResult } from './ocr.ts';
 
 /**
  * PP-OCRv4 as an image task: detector, direction classifier and recogniser.
- * Its models need ~88 MiB of wasm memory at peak, so it runs in its own Worker
+ * Its models need ~83 MiB of wasm memory at peak (a dense page), so it runs in its own Worker
  * (functions/ocr); the API reaches it through a service binding.
  */
 export const OcrParams = z
