@@ -19,7 +19,7 @@
 //    (10 labels), cold (fresh isolates per row) and warm cache misses, and the service-binding
 //    hop: the API's `infer` minus the host's `clip-*.infer`.
 //
-//   node bench/clip-hosts.mjs [--runs N]
+//   npx node bench/clip-hosts.mjs [--runs N]   (Node >= 22.6: it imports shared/inference/tensor-wire.ts)
 // (TypeScript tools run under the repository's node_modules/.bin/node, Node 22.)
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -32,7 +32,8 @@ import sharp from 'sharp';
 import { uniqueCopy } from './lib/bodies.mjs';
 import { openHeapProbe } from './lib/inspector.mjs';
 import { fmt, median, serverTiming } from './lib/stats.mjs';
-import { freePort, PRODUCT_CONFIGS } from './lib/worker.mjs';
+import { tsNode } from './lib/ts-node.mjs';
+import { PRODUCT_CONFIGS, startWorker } from './lib/worker.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const MiB = 2 ** 20;
@@ -47,14 +48,6 @@ const LICENCE_TEXT = 'STAND-IN LICENCE for a random-weight stand-in of MobileCLI
 
 const say = (message) => process.stderr.write(`[clip-hosts ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
-/** The repository's Node 22 (the TypeScript tools need >= 22.6). */
-function tsNode() {
-  const [major, minor] = process.versions.node.split('.').map(Number);
-  if (major > 22 || (major === 22 && minor >= 6)) return process.execPath;
-  const local = join(REPO, 'node_modules/.bin/node');
-  if (existsSync(local)) return local;
-  throw new Error(`Node ${process.version} cannot run the TypeScript tools and node_modules/.bin/node is missing`);
-}
 
 /** Runs a command to completion (own process group, killed on timeout); resolves its stdout, rejects with its output. */
 function run(cmd, args, { cwd, timeoutMs = 300_000, env = {} } = {}) {
@@ -192,88 +185,30 @@ async function putTextTowerInR2(copy, manifest, persistTo) {
 
 const running = new Set();
 
+/** The bench's wrangler dev (bench/lib/worker.mjs), run in the copy on the state holding the text tower; tracked for a synchronous kill on exit. */
 async function startDev(copy, { configs, persistTo, vars = {}, timeoutMs = 240_000 }) {
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  const args = ['wrangler', 'dev', ...configs.flatMap((c) => ['-c', c]), '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', persistTo];
-  for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
-  const child = spawn('npx', args, {
-    cwd: copy,
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  running.add(child);
-  let log = '';
-  const keep = (d) => { log = (log + d).slice(-20_000); };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const origin = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
-    const gone = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 8000))]);
-    if (!gone) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
-    running.delete(child);
-  };
-  const started = Date.now();
-  for (;;) {
-    if (child.exitCode !== null) { running.delete(child); throw new Error(`wrangler dev (${configs.join(', ')}) exited:\n${log}`); }
-    try {
-      const response = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(5000) });
-      if (response.ok) break;
-    } catch { /* not up yet */ }
-    if (Date.now() - started > timeoutMs) { await stop(); throw new Error(`wrangler dev (${configs.join(', ')}) did not start in ${timeoutMs} ms:\n${log}`); }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  return { origin, port, inspectorPort, log: () => log, stop };
+  const worker = await startWorker({ configs, vars, timeoutMs, cwd: copy, persistTo });
+  running.add(worker);
+  return { ...worker, stop: () => worker.stop().finally(() => running.delete(worker)) };
 }
 
 function killAllSync() {
-  for (const child of running) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const worker of running) try { process.kill(-worker.pid, 'SIGKILL'); } catch { /* gone */ }
   running.clear();
 }
 
 // ---------------------------------------------------------------------------------------
-// Tensor messages (shared/inference/tensor-wire.ts, "EVT1"), reimplemented: this file runs on Node 20
+// Tensor messages: the product's own encoder (shared/inference/tensor-wire.ts), loaded when the bench runs
+// (TypeScript: Node >= 22.6, as `npm run bench` provides).
 
-const MAGIC = 0x31545645;
-const ELEMENT_BYTES = { float32: 4, int64: 8, int32: 4, uint8: 1, int8: 1 };
-const alignUp = (n) => Math.ceil(n / 8) * 8;
-
-function encodeTensors({ tensors, fetches }) {
-  let size = 0;
-  const entries = Object.entries(tensors);
-  const layout = entries.map(([name, t]) => {
-    const length = t.data.byteLength;
-    if (length !== t.dims.reduce((a, b) => a * b, 1) * ELEMENT_BYTES[t.type]) throw new Error(`tensor ${name}: bytes do not fill its dims`);
-    const offset = size;
-    size = alignUp(size + length);
-    return { name, type: t.type, dims: [...t.dims], offset, length };
-  });
-  const header = new TextEncoder().encode(JSON.stringify({ tensors: layout, ...(fetches ? { fetches } : {}) }));
-  const base = alignUp(8 + header.byteLength);
-  const out = new Uint8Array(base + size);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, MAGIC, true);
-  view.setUint32(4, header.byteLength, true);
-  out.set(header, 8);
-  entries.forEach(([, t], i) => out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, layout[i].length), base + layout[i].offset));
-  return out;
-}
-
-function decodeTensors(bytes) {
-  const buf = bytes.slice();
-  const view = new DataView(buf.buffer);
-  if (view.getUint32(0, true) !== MAGIC) throw new Error('answer is not a tensor message');
-  const headerLength = view.getUint32(4, true);
-  const header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + headerLength)));
-  const base = alignUp(8 + headerLength);
-  const out = {};
-  for (const t of header.tensors) {
-    out[t.name] = { type: t.type, dims: t.dims, data: t.type === 'float32' ? new Float32Array(buf.buffer, base + t.offset, t.length / 4) : undefined };
+let wire;
+async function loadWire() {
+  try {
+    wire ??= await import('../shared/inference/tensor-wire.ts');
+  } catch (error) {
+    throw new Error(`bench/clip-hosts.mjs imports shared/inference/tensor-wire.ts: run it with Node >= 22.6 (npm run bench, or npx node bench/clip-hosts.mjs): ${error.message}`);
   }
-  return out;
+  return wire;
 }
 
 /** pixel_values float32 [1,3,256,256] in [0,1]. */
@@ -281,7 +216,7 @@ function imageMessage(seed) {
   const data = new Float32Array(3 * 256 * 256);
   let s = seed >>> 0;
   for (let i = 0; i < data.length; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; data[i] = s / 2 ** 32; }
-  return encodeTensors({ tensors: { pixel_values: { type: 'float32', data, dims: [1, 3, 256, 256] } }, fetches: ['image_embeds'] });
+  return wire.encodeTensors({ tensors: { pixel_values: { type: 'float32', data, dims: [1, 3, 256, 256] } }, fetches: ['image_embeds'] });
 }
 
 /** input_ids int64 [n,77]: start 49406, 5-20 tokens < 49406, end 49407, then padding 0. */
@@ -295,7 +230,7 @@ function textMessage(n, seed) {
     for (let i = 1; i <= len; i++) data[row * 77 + i] = BigInt(next() % 49406);
     data[row * 77 + len + 1] = 49407n;
   }
-  return encodeTensors({ tensors: { input_ids: { type: 'int64', data, dims: [n, 77] } }, fetches: ['text_embeds'] });
+  return wire.encodeTensors({ tensors: { input_ids: { type: 'int64', data, dims: [n, 77] } }, fetches: ['text_embeds'] });
 }
 
 async function postTimed(url, body, headers, timeoutMs) {
@@ -342,7 +277,7 @@ async function benchHost(copy, persistTo, role, { runs, timeoutMs }) {
       try {
         for (let i = 0; i <= runs; i++) {
           const answer = await postTimed(`${base}/run`, message(), headers, timeoutMs);
-          const out = decodeTensors(answer.bytes)[output];
+          const out = wire.decodeTensors(answer.bytes).tensors[output];
           if (!out || out.dims.join(',') !== `${batch},512` || !out.data.every(Number.isFinite)) throw new Error(`run answered ${JSON.stringify(out?.dims)} for ${output}, or non-finite values`);
           const sample = { ms: answer.ms, infer: answer.stages.infer };
           if (i === 0) first = sample;
@@ -439,6 +374,7 @@ export async function benchClipHosts({ runs = 7, timeoutMs = 180_000 } = {}) {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    await loadWire();
     mkdirSync(copy);
     say(`copying the working tree into ${copy}`);
     const copied = copyWorkingTree(copy);

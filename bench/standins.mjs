@@ -14,11 +14,12 @@
 // (TypeScript children need Node >= 22.6: with an older `node`, the repository's
 // node_modules/.bin/node runs them.)
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, median } from './lib/stats.mjs';
+import { tsNode } from './lib/ts-node.mjs';
 
 const GENERATOR = fileURLToPath(new URL('../models/tools/clip-standins.ts', import.meta.url));
 const MEASURE = fileURLToPath(new URL('../models/tools/measure.ts', import.meta.url));
@@ -26,13 +27,6 @@ const MiB = 2 ** 20;
 /** models/tools/pull/estimate.ts ISOLATE_LIMIT_BYTES (128 MiB, the Workers isolate: JS heap and wasm together). */
 const ISOLATE_LIMIT_BYTES = 128 * MiB;
 
-function tsNode() {
-  const [major, minor] = process.versions.node.split('.').map(Number);
-  if (major > 22 || (major === 22 && minor >= 6)) return process.execPath;
-  const local = fileURLToPath(new URL('../node_modules/.bin/node', import.meta.url));
-  if (existsSync(local)) return local;
-  throw new Error(`Node ${process.version} cannot run the TypeScript tools: use Node >= 22.6 (npx node bench/standins.mjs)`);
-}
 
 function runTs(script, args) {
   const out = execFileSync(tsNode(), ['--experimental-strip-types', '--no-warnings', script, ...args], {

@@ -4,6 +4,7 @@
 // (infra/workers.mjs), as `npm run dev` runs them.
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { WORKERS } from '../../infra/workers.mjs';
 
@@ -24,49 +25,61 @@ export async function freePort() {
 /**
  * `configs`: the wrangler configs to run (default: the product's Workers);
  * `vars` apply to the first. Rate limits are off: the bench measures the
- * Worker, not the limiter (wrangler.toml RATE_LIMITS).
+ * Worker, not the limiter (wrangler.toml RATE_LIMITS). `cwd`: the checkout to
+ * run from (default this one). `persistTo`: local state the caller prepared
+ * and keeps (default a fresh directory, removed on stop).
  */
-export async function startWorker({ configs = PRODUCT_CONFIGS, vars = {}, timeoutMs = 90_000 } = {}) {
+export async function startWorker({ configs = PRODUCT_CONFIGS, vars = {}, timeoutMs = 90_000, cwd, persistTo } = {}) {
   const port = await freePort();
   const inspectorPort = await freePort();
-  const args = ['wrangler', 'dev', ...configs.flatMap((c) => ['-c', c]), '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', `.wrangler/bench-state-${port}`];
+  const state = persistTo ?? `.wrangler/bench-state-${port}`;
+  const args = ['wrangler', 'dev', ...configs.flatMap((c) => ['-c', c]), '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', state];
   for (const [name, value] of Object.entries({ RATE_LIMITS: 'off', ...vars })) args.push('--var', `${name}:${value}`);
   const child = spawn('npx', args, {
+    ...(cwd ? { cwd } : {}),
     env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
   let log = '';
-  child.stdout.on('data', (d) => (log += d));
-  child.stderr.on('data', (d) => (log += d));
+  const keep = (d) => (log = (log + d).slice(-20_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const origin = `http://127.0.0.1:${port}`;
+  const ownedState = persistTo ? undefined : join(cwd ?? '.', state);
   const started = Date.now();
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${log}`);
+    if (child.exitCode !== null) throw new Error(`wrangler dev (${configs.join(', ')}) exited:\n${log}`);
     try {
-      const response = await fetch(`${origin}/healthz`);
+      const response = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(5000) });
       if (response.ok) break;
     } catch {
       // not up yet
     }
     if (Date.now() - started > timeoutMs) {
-      await stop(child, `.wrangler/bench-state-${port}`);
-      throw new Error(`wrangler dev did not start in ${timeoutMs} ms:\n${log}`);
+      await stop(child, ownedState);
+      throw new Error(`wrangler dev (${configs.join(', ')}) did not start in ${timeoutMs} ms:\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  const state = `.wrangler/bench-state-${port}`;
-  return { origin, port, inspectorPort, log: () => log, stop: () => stop(child, state) };
+  return { origin, port, inspectorPort, pid: child.pid, log: () => log, stop: () => stop(child, ownedState) };
 }
 
-/** Ends the wrangler process group this module started, then removes its local state. */
-async function stop(child, state) {
-  const exited = child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
+/** Ends the wrangler process group this module started (killed if it lingers), then removes the local state it owns. */
+async function stop(child, ownedState) {
+  const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve(true) : new Promise((resolve) => child.once('exit', () => resolve(true)));
   try {
     process.kill(-child.pid, 'SIGTERM');
   } catch {
     // already gone
   }
-  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-  rmSync(state, { recursive: true, force: true });
+  const gone = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve(false), 5000))]);
+  if (!gone) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  if (ownedState) rmSync(ownedState, { recursive: true, force: true });
 }
