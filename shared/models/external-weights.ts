@@ -17,6 +17,8 @@
  * the same name first, which is what onnxruntime turns them into anyway.
  */
 
+import { joinChunks } from '../ingest/read-capped.ts';
+
 /** Smaller initializers stay inline: per-file overhead in ORT outweighs the copy. */
 const MIN_EXTERNAL_BYTES = 1024;
 
@@ -138,13 +140,7 @@ class Writer {
     this.bytes(encoded);
   }
   join(): Uint8Array {
-    const out = new Uint8Array(this.length);
-    let at = 0;
-    for (const part of this.parts) {
-      out.set(part, at);
-      at += part.byteLength;
-    }
-    return out;
+    return joinChunks(this.parts, this.length);
   }
 }
 

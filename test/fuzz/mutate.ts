@@ -9,6 +9,8 @@
  * that a CRC or a magic-number check rejects at once.
  */
 import { mulberry32 } from '../../models/tools/mulberry32.ts';
+import { joinChunks } from '../../shared/ingest/read-capped.ts';
+import { crc32 } from '../support/solid-png.ts';
 
 export type Format = 'jpeg' | 'png' | 'webp' | 'gif';
 
@@ -277,14 +279,6 @@ function liesAbout(dice: Dice, field: Field, truth: number): number {
   return dice.pick([0, 1, 2, truth - 1, truth + 1, truth * 2, truth >> 1, max, max - 1, Math.floor(max / 2) + 1, dice.int(max + 1), 0x7fff, 0x8000, 65535, 65536, 0x7fffffff]);
 }
 
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 /** Recomputes every PNG chunk CRC, so a mutation reaches the code behind the CRC check. */
 function fixPngCrcs(b: Uint8Array): void {
@@ -300,15 +294,7 @@ function fixPngCrcs(b: Uint8Array): void {
 
 type Mutator = (dice: Dice, bytes: Uint8Array, structure: Structure) => { bytes: Uint8Array; step: string };
 
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const part of parts) {
-    out.set(part, o);
-    o += part.length;
-  }
-  return out;
-};
+const concat = (...parts: Uint8Array[]) => joinChunks(parts, parts.reduce((n, p) => n + p.length, 0));
 
 const MUTATORS: Record<string, Mutator> = {
   'bit flips': (dice, bytes) => {

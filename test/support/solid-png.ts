@@ -1,12 +1,15 @@
 // A solid-colour PNG made in the test (no fixture file), for the generated MobileCLIP
 // test model, which tells colours apart.
+import { joinChunks } from '../../shared/ingest/read-capped.ts';
+
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
   return c >>> 0;
 });
 
-function crc32(bytes: Uint8Array): number {
+/** CRC-32 as PNG chunks use it (ISO 3309). */
+export function crc32(bytes: Uint8Array): number {
   let c = 0xffffffff;
   for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
@@ -31,11 +34,5 @@ export async function solidPng(rgb: readonly number[], size = 64): Promise<Uint8
   new DataView(ihdr.buffer).setUint32(4, size);
   ihdr.set([8, 2, 0, 0, 0], 8);
   const parts = [new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', new Uint8Array())];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return joinChunks(parts, parts.reduce((n, p) => n + p.length, 0));
 }
