@@ -3,8 +3,8 @@ import type { Raster } from '../image/raster.ts';
 import type { ModelHandle } from '../models/model-store.ts';
 import type { ServerTiming } from '../timing/server-timing.ts';
 import { onnxRuntime } from './ort-wasm.ts';
-import { ApiError } from '../errors/api-error.ts';
 import { decodeOutput } from './decode-output.ts';
+import { runFailure } from './run-failure.ts';
 
 /**
  * preprocess -> session.run -> the manifest's output as floats. Output
@@ -31,9 +31,7 @@ export async function runModel(model: ModelHandle, image: Raster, timing: Server
     raw = result.data;
     dims = result.dims;
   } catch (error) {
-    // A model Worker's failure (unreachable, not installed) keeps its own status and code.
-    if (error instanceof ApiError) throw error;
-    throw new ApiError(500, 'model_failed', `Model ${model.manifest.id} failed to run.`, { reason: String(error).slice(0, 200) });
+    throw runFailure(model.manifest.id, error);
   } finally {
     tensor.dispose();
   }

@@ -30,7 +30,7 @@ describe('tensor messages', () => {
     expect(Array.from(decodeTensors(shifted).tensors.x!.data as Float32Array)).toEqual([1, 2]);
   });
 
-  it('refuses data that does not fill its dims, on both sides', () => {
+  it('refuses to encode data that does not fill its dims, and lays tensors out from the start of the data section', () => {
     expect(() => encodeTensors({ tensors: { x: { type: 'float32', data: new Float32Array(3), dims: [2, 2] } } })).toThrow(WireError);
     const bytes = encodeTensors({ tensors: { x: { type: 'float32', data: new Float32Array(4), dims: [2, 2] } } });
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + new DataView(bytes.buffer).getUint32(4, true))));

@@ -4,6 +4,7 @@ import { Tensor } from 'onnxruntime-web/wasm';
 import { ApiError } from '../errors/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeTensors, encodeTensors, WireError, type WireTensor } from '../inference/tensor-wire.ts';
+import { runFailure } from '../inference/run-failure.ts';
 import { readCapped } from '../ingest/read-capped.ts';
 import { models } from './bundled.ts';
 import type { ModelManifest } from './manifest.ts';
@@ -43,7 +44,7 @@ export function serveModels(app: OpenAPIHono<AppEnv>, hostBinding: (env: Env) =>
     try {
       outputs = await timing.measure('infer', () => model.session.run(inputs, fetches), model.manifest.id);
     } catch (error) {
-      throw new ApiError(500, 'model_failed', `Model ${model.manifest.id} failed to run.`, { reason: String(error).slice(0, 200) });
+      throw runFailure(model.manifest.id, error);
     } finally {
       for (const tensor of Object.values(inputs)) tensor.dispose();
     }

@@ -1,4 +1,4 @@
-import { ApiError, type ProblemCode } from '../errors/api-error.ts';
+import { ApiError, type ProblemBody } from '../errors/api-error.ts';
 import type { ServerTiming } from '../timing/server-timing.ts';
 
 /**
@@ -28,9 +28,8 @@ async function remoteProblem(response: Response, what: string): Promise<ApiError
   const text = await response.text();
   if (response.headers.get('content-type') === 'application/problem+json') {
     try {
-      const { status, code, detail, ...extensions } = JSON.parse(text) as { status: number; code: ProblemCode; detail: string };
-      // The problem's own envelope fields are rebuilt by ApiError; keep the rest (model, install, ...).
-      for (const field of ['type', 'title', 'instance', 'request_id']) delete (extensions as Record<string, unknown>)[field];
+      // ApiError rebuilds the envelope (type, title); the extensions (model, install, ...) pass on.
+      const { status, code, detail, type: _type, title: _title, ...extensions } = JSON.parse(text) as ProblemBody;
       return new ApiError(status, code, detail, extensions);
     } catch {
       // Not the problem shape we send: fall through to a gateway error.

@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import type { Tensor } from 'onnxruntime-web/wasm';
-import { ApiError } from '../errors/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { decodeTargetFor, toModelInput, type ModelInput } from '../image/preprocess.ts';
 import { decodeOutput } from '../inference/decode-output.ts';
+import { runFailure } from '../inference/run-failure.ts';
 import { onnxRuntime } from '../inference/ort-wasm.ts';
 import type { IngestedImage } from '../ingest/ingest-image.ts';
 import type { ModelManifest } from '../models/manifest.ts';
@@ -120,7 +120,7 @@ async function runChunk(
     if (!result || !(result.data instanceof Float32Array) || result.dims[0] !== n) throw new Error(`output ${outSpec.name} is not float32 [${n}, ...]`);
     raw = result.data;
   } catch (error) {
-    const failure = error instanceof ApiError ? error : new ApiError(500, 'model_failed', `Model ${id} failed to run.`, { reason: String(error).slice(0, 200) });
+    const failure = runFailure(id, error);
     for (const { index } of chunk) settle(index, { ok: false, error: failure });
     return;
   } finally {

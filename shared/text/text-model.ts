@@ -5,6 +5,7 @@ import { ApiError } from '../errors/api-error.ts';
 import { sha256Hex } from '../hash/sha256.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { l2Normalize } from '../inference/decode-output.ts';
+import { runFailure } from '../inference/run-failure.ts';
 import { onnxRuntime } from '../inference/ort-wasm.ts';
 import type { ModelManifest, TextSpec } from '../models/manifest.ts';
 import type { ModelHandle } from '../models/model-store.ts';
@@ -84,8 +85,7 @@ export async function runTextEncoder(model: ModelHandle, spec: TextSpec, tokeniz
     if (result.data.length !== texts.length * spec.dims) throw new Error(`output ${spec.output} has ${result.data.length} values, expected ${texts.length}x${spec.dims}`);
     raw = result.data;
   } catch (error) {
-    if (error instanceof ApiError) throw error;
-    throw new ApiError(500, 'model_failed', `Model ${model.manifest.id} (text encoder) failed to run.`, { reason: String(error).slice(0, 200) });
+    throw runFailure(`${model.manifest.id} (text encoder)`, error);
   } finally {
     tensor.dispose();
   }

@@ -1,4 +1,3 @@
-import { ApiError } from '../../errors/api-error.ts';
 import { toModelInput, type Placement } from '../../image/preprocess.ts';
 import type { Raster } from '../../image/raster.ts';
 import { resample } from '../../image/resample.ts';
@@ -14,6 +13,7 @@ import {
   type FaceCandidate,
 } from './decode-faces.ts';
 import { cutByInnerEdge, planTiles, type Rect, type TilePlan } from './tiles.ts';
+import { runFailure } from '../../inference/run-failure.ts';
 
 /**
  * Runs BlazeFace models on an image and merges what they find (policy in
@@ -96,7 +96,7 @@ export async function runFaceModel<T>(model: FaceModel<T>, image: Raster, runtim
   try {
     results = await measureIn(runtime, 'infer', () => session.run({ [spec.name]: tensor }, fetches), manifest.id);
   } catch (error) {
-    throw new ApiError(500, 'model_failed', `Model ${manifest.id} failed to run.`, { reason: String(error).slice(0, 200) });
+    throw runFailure(manifest.id, error);
   } finally {
     (tensor as { dispose?: () => void }).dispose?.();
   }
